@@ -1,0 +1,11 @@
+# Project-wide warning flags: -Wall -Wextra everywhere, -Werror unless VIGIL_WERROR=OFF.
+function(vigil_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers)
+  if(VIGIL_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(VIGIL_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
