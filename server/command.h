@@ -1,0 +1,59 @@
+// The shape of a command: its table entry (name, arity, flags, key positions,
+// handler) and the context a handler runs in. The dispatcher checks arity,
+// auth and flags once from the entry, so handlers never do.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/resp/writer.h"
+
+namespace vigil::server {
+
+class Server;
+class Client;
+class Database;
+
+enum CommandFlags : uint32_t {
+  kCmdWrite = 1 << 0,
+  kCmdReadOnly = 1 << 1,
+  kCmdAdmin = 1 << 2,
+  kCmdFast = 1 << 3,
+  kCmdNoAuth = 1 << 4,   // allowed before AUTH (AUTH, HELLO, QUIT ...)
+  kCmdLoading = 1 << 5,  // allowed while loading
+  kCmdStale = 1 << 6,    // allowed on a stale replica
+  kCmdNoMulti = 1 << 7,  // not queued inside MULTI
+  kCmdPubSub = 1 << 8,
+  kCmdDenyOom = 1 << 9,
+  kCmdNoScript = 1 << 10,
+  kCmdBlocking = 1 << 11,
+};
+
+struct CommandContext;
+using CommandHandler = void (*)(CommandContext&);
+
+struct CommandSpec {
+  std::string name;  // lower case, as COMMAND prints it
+  int arity = 0;     // positive: exact argc; negative: at least -arity
+  uint32_t flags = 0;
+  int first_key = 0;
+  int last_key = 0;
+  int key_step = 0;
+  CommandHandler handler = nullptr;
+  // Subcommands (CONFIG GET ...), if any; their names are "config|get".
+  std::vector<CommandSpec> subcommands;
+};
+
+struct CommandContext {
+  Server& server;
+  Client& client;
+  const std::vector<std::string>& args;
+  resp::Writer& reply;
+  const CommandSpec& spec;
+
+  Database& db();
+  size_t argc() const { return args.size(); }
+};
+
+}  // namespace vigil::server

@@ -1,0 +1,26 @@
+#include "server/command_table.h"
+
+#include "common/util/strings.h"
+
+namespace vigil::server {
+
+CommandTable& CommandTable::Add(CommandSpec spec) {
+  spec.name = ToLower(spec.name);
+  std::string key = spec.name;
+  commands_[key] = std::move(spec);
+  return *this;
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  auto it = commands_.find(ToLower(name));
+  return it == commands_.end() ? nullptr : &it->second;
+}
+
+void RegisterAllCommands(CommandTable& table) {
+  RegisterConnectionCommands(table);
+  RegisterStringCommands(table);
+  RegisterKeyCommands(table);
+  RegisterServerAdminCommands(table);
+}
+
+}  // namespace vigil::server

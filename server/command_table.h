@@ -1,0 +1,32 @@
+// THE command table: every family registers its commands here from the bottom
+// of its own file, and RegisterAllCommands() wires the families in one list.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "server/command.h"
+
+namespace vigil::server {
+
+class CommandTable {
+ public:
+  CommandTable& Add(CommandSpec spec);
+  // Case-insensitive lookup; nullptr if unknown.
+  const CommandSpec* Find(std::string_view name) const;
+  const std::map<std::string, CommandSpec>& all() const { return commands_; }
+
+ private:
+  std::map<std::string, CommandSpec> commands_;
+};
+
+// Families (one per file under commands/).
+void RegisterConnectionCommands(CommandTable& table);
+void RegisterStringCommands(CommandTable& table);
+void RegisterKeyCommands(CommandTable& table);
+void RegisterServerAdminCommands(CommandTable& table);
+
+void RegisterAllCommands(CommandTable& table);
+
+}  // namespace vigil::server

@@ -1,0 +1,195 @@
+// Keyspace commands: DEL UNLINK EXISTS TYPE KEYS DBSIZE FLUSHDB FLUSHALL
+// EXPIRE PEXPIRE EXPIREAT PEXPIREAT (NX XX GT LT) TTL PTTL EXPIRETIME
+// PEXPIRETIME PERSIST TOUCH RENAME RENAMENX.
+#include <climits>
+
+#include "common/util/clock.h"
+#include "common/util/glob.h"
+#include "common/util/strings.h"
+#include "server/command_table.h"
+#include "server/db/database.h"
+#include "server/errors.h"
+#include "server/server.h"
+
+namespace vigil::server {
+namespace {
+
+void CmdDel(CommandContext& ctx) {
+  int64_t n = 0;
+  int64_t now = UnixMs();
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    if (ctx.db().Lookup(ctx.args[i], now) && ctx.db().Delete(ctx.args[i])) ++n;
+  }
+  ctx.reply.Integer(n);
+}
+
+void CmdExists(CommandContext& ctx) {
+  int64_t n = 0, now = UnixMs();
+  for (size_t i = 1; i < ctx.argc(); ++i) n += ctx.db().Exists(ctx.args[i], now) ? 1 : 0;
+  ctx.reply.Integer(n);
+}
+
+const char* TypeName(ObjType t) {
+  switch (t) {
+    case ObjType::kString: return "string";
+    case ObjType::kList: return "list";
+    case ObjType::kHash: return "hash";
+    case ObjType::kSet: return "set";
+    case ObjType::kZSet: return "zset";
+  }
+  return "none";
+}
+
+void CmdType(CommandContext& ctx) {
+  Object* o = ctx.db().Lookup(ctx.args[1], UnixMs());
+  ctx.reply.SimpleString(o ? TypeName(o->type) : "none");
+}
+
+void CmdKeys(CommandContext& ctx) {
+  std::vector<std::string> out;
+  int64_t now = UnixMs();
+  const auto& pattern = ctx.args[1];
+  bool all = pattern == "*";
+  ctx.db().ForEach([&](const std::string& k, const Object&) {
+    auto exp = ctx.db().GetExpire(k);
+    if (exp && *exp <= now) return;
+    if (all || GlobMatch(pattern, k)) out.push_back(k);
+  });
+  ctx.reply.BulkArray(out);
+}
+
+void CmdDbSize(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.db().size())); }
+
+// FLUSHDB/FLUSHALL [ASYNC|SYNC]: both run synchronously for now.
+bool FlushModeOk(CommandContext& ctx) {
+  if (ctx.argc() == 1) return true;
+  if (ctx.argc() == 2 && (EqualsIgnoreCase(ctx.args[1], "ASYNC") || EqualsIgnoreCase(ctx.args[1], "SYNC")))
+    return true;
+  ctx.reply.Error(errors::kSyntax);
+  return false;
+}
+
+void CmdFlushDb(CommandContext& ctx) {
+  if (!FlushModeOk(ctx)) return;
+  ctx.db().Clear();
+  ctx.reply.SimpleString("OK");
+}
+
+void CmdFlushAll(CommandContext& ctx) {
+  if (!FlushModeOk(ctx)) return;
+  for (auto& db : ctx.server.dbs()) db.Clear();
+  ctx.reply.SimpleString("OK");
+}
+
+// Shared body of EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT.
+void GenericExpire(CommandContext& ctx, bool seconds, bool absolute) {
+  const auto& a = ctx.args;
+  auto v = ParseInt64(a[2]);
+  if (!v) return ctx.reply.Error(errors::kNotInteger);
+  bool nx = false, xx = false, gt = false, lt = false;
+  for (size_t i = 3; i < a.size(); ++i) {
+    if (EqualsIgnoreCase(a[i], "NX")) nx = true;
+    else if (EqualsIgnoreCase(a[i], "XX")) xx = true;
+    else if (EqualsIgnoreCase(a[i], "GT")) gt = true;
+    else if (EqualsIgnoreCase(a[i], "LT")) lt = true;
+    else return ctx.reply.Error("ERR Unsupported option " + a[i]);
+  }
+  if (nx && (xx || gt || lt))
+    return ctx.reply.Error("ERR NX and XX, GT or LT options at the same time are not compatible");
+  if (gt && lt) return ctx.reply.Error("ERR GT and LT options at the same time are not compatible");
+  std::string cmd = ToLower(a[0]);
+  int64_t when = *v;
+  if (seconds) {
+    if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000)
+      return ctx.reply.Error(errors::InvalidExpire(cmd));
+    when *= 1000;
+  }
+  int64_t now = UnixMs();
+  if (!absolute) {
+    if ((when > 0 && now > LLONG_MAX - when) || (when < 0 && now < LLONG_MIN - when))
+      return ctx.reply.Error(errors::InvalidExpire(cmd));
+    when += now;
+  }
+  if (!ctx.db().Lookup(a[1], now)) return ctx.reply.Integer(0);
+  auto cur = ctx.db().GetExpire(a[1]);
+  if (nx && cur) return ctx.reply.Integer(0);
+  if (xx && !cur) return ctx.reply.Integer(0);
+  // A key without TTL counts as an infinite TTL for GT/LT.
+  if (gt && (!cur || when <= *cur)) return ctx.reply.Integer(0);
+  if (lt && cur && when >= *cur) return ctx.reply.Integer(0);
+  if (when <= now) {
+    ctx.db().Delete(a[1]);
+  } else {
+    ctx.db().SetExpire(a[1], when);
+  }
+  ctx.reply.Integer(1);
+}
+
+void CmdExpire(CommandContext& ctx) { GenericExpire(ctx, true, false); }
+void CmdPExpire(CommandContext& ctx) { GenericExpire(ctx, false, false); }
+void CmdExpireAt(CommandContext& ctx) { GenericExpire(ctx, true, true); }
+void CmdPExpireAt(CommandContext& ctx) { GenericExpire(ctx, false, true); }
+
+// TTL family: -2 missing, -1 no TTL.
+void GenericTtl(CommandContext& ctx, bool ms, bool absolute) {
+  int64_t now = UnixMs();
+  if (!ctx.db().Lookup(ctx.args[1], now)) return ctx.reply.Integer(-2);
+  auto e = ctx.db().GetExpire(ctx.args[1]);
+  if (!e) return ctx.reply.Integer(-1);
+  int64_t v = absolute ? *e : std::max<int64_t>(0, *e - now);
+  ctx.reply.Integer(ms ? v : (absolute ? v / 1000 : (v + 500) / 1000));
+}
+void CmdTtl(CommandContext& ctx) { GenericTtl(ctx, false, false); }
+void CmdPTtl(CommandContext& ctx) { GenericTtl(ctx, true, false); }
+void CmdExpireTime(CommandContext& ctx) { GenericTtl(ctx, false, true); }
+void CmdPExpireTime(CommandContext& ctx) { GenericTtl(ctx, true, true); }
+
+void CmdPersist(CommandContext& ctx) {
+  if (!ctx.db().Lookup(ctx.args[1], UnixMs())) return ctx.reply.Integer(0);
+  ctx.reply.Integer(ctx.db().Persist(ctx.args[1]) ? 1 : 0);
+}
+
+void CmdTouch(CommandContext& ctx) { CmdExists(ctx); }
+
+void GenericRename(CommandContext& ctx, bool nx) {
+  int64_t now = UnixMs();
+  Object* src = ctx.db().Lookup(ctx.args[1], now);
+  if (!src) return ctx.reply.Error(errors::kNoSuchKey);
+  if (ctx.args[1] == ctx.args[2]) return nx ? ctx.reply.Integer(0) : ctx.reply.SimpleString("OK");
+  if (nx && ctx.db().Lookup(ctx.args[2], now)) return ctx.reply.Integer(0);
+  Object moved = std::move(*src);
+  auto ttl = ctx.db().GetExpire(ctx.args[1]);
+  ctx.db().Delete(ctx.args[1]);
+  ctx.db().Set(ctx.args[2], std::move(moved));
+  if (ttl) ctx.db().SetExpire(ctx.args[2], *ttl);
+  if (nx) ctx.reply.Integer(1); else ctx.reply.SimpleString("OK");
+}
+void CmdRename(CommandContext& ctx) { GenericRename(ctx, false); }
+void CmdRenameNx(CommandContext& ctx) { GenericRename(ctx, true); }
+
+}  // namespace
+
+void RegisterKeyCommands(CommandTable& t) {
+  t.Add({"del", -2, kCmdWrite, 1, -1, 1, &CmdDel})
+      .Add({"unlink", -2, kCmdWrite | kCmdFast, 1, -1, 1, &CmdDel})
+      .Add({"exists", -2, kCmdReadOnly | kCmdFast, 1, -1, 1, &CmdExists})
+      .Add({"type", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, &CmdType})
+      .Add({"keys", 2, kCmdReadOnly, 0, 0, 0, &CmdKeys})
+      .Add({"dbsize", 1, kCmdReadOnly | kCmdFast, 0, 0, 0, &CmdDbSize})
+      .Add({"flushdb", -1, kCmdWrite, 0, 0, 0, &CmdFlushDb})
+      .Add({"flushall", -1, kCmdWrite, 0, 0, 0, &CmdFlushAll})
+      .Add({"expire", -3, kCmdWrite | kCmdFast, 1, 1, 1, &CmdExpire})
+      .Add({"pexpire", -3, kCmdWrite | kCmdFast, 1, 1, 1, &CmdPExpire})
+      .Add({"expireat", -3, kCmdWrite | kCmdFast, 1, 1, 1, &CmdExpireAt})
+      .Add({"pexpireat", -3, kCmdWrite | kCmdFast, 1, 1, 1, &CmdPExpireAt})
+      .Add({"ttl", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, &CmdTtl})
+      .Add({"pttl", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, &CmdPTtl})
+      .Add({"expiretime", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, &CmdExpireTime})
+      .Add({"pexpiretime", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, &CmdPExpireTime})
+      .Add({"persist", 2, kCmdWrite | kCmdFast, 1, 1, 1, &CmdPersist})
+      .Add({"touch", -2, kCmdReadOnly | kCmdFast, 1, -1, 1, &CmdTouch})
+      .Add({"rename", 3, kCmdWrite, 1, 2, 1, &CmdRename})
+      .Add({"renamenx", 3, kCmdWrite | kCmdFast, 1, 2, 1, &CmdRenameNx});
+}
+
+}  // namespace vigil::server

@@ -1,0 +1,371 @@
+// String commands: SET GET GETSET GETDEL GETEX SETNX SETEX PSETEX MSET MSETNX
+// MGET APPEND STRLEN INCR DECR INCRBY DECRBY INCRBYFLOAT GETRANGE SETRANGE.
+#include <climits>
+
+#include "common/util/clock.h"
+#include "common/util/strings.h"
+#include "server/command_table.h"
+#include "server/db/database.h"
+#include "server/errors.h"
+#include "server/server.h"
+
+namespace vigil::server {
+namespace {
+
+constexpr int64_t kMaxStringLen = 512LL * 1024 * 1024;
+
+// Looks up a string; sets *wrongtype when the key holds another type.
+Object* LookupString(CommandContext& ctx, std::string_view key, bool* wrongtype) {
+  Object* o = ctx.db().Lookup(key, UnixMs());
+  *wrongtype = o != nullptr && o->type != ObjType::kString;
+  if (*wrongtype) return nullptr;
+  if (o) ++ctx.server.stats().keyspace_hits; else ++ctx.server.stats().keyspace_misses;
+  return o;
+}
+
+void StoreString(CommandContext& ctx, std::string_view key, std::string value, bool keep_ttl) {
+  Object obj;
+  obj.type = ObjType::kString;
+  obj.str = std::move(value);
+  obj.lru_ms = UnixMs();
+  ctx.db().Set(key, std::move(obj), keep_ttl);
+}
+
+enum class ExpireUnit { kNone, kEx, kPx, kExAt, kPxAt };
+
+// Turns an expire argument into absolute Unix ms; nullopt + error reply on
+// failure ("invalid expire time in 'set' command").
+std::optional<int64_t> AbsoluteExpire(CommandContext& ctx, ExpireUnit unit, std::string_view arg,
+                                      std::string_view cmd) {
+  auto v = ParseInt64(arg);
+  if (!v) {
+    ctx.reply.Error(errors::kNotInteger);
+    return std::nullopt;
+  }
+  if (*v <= 0 || ((unit == ExpireUnit::kEx || unit == ExpireUnit::kExAt) && *v > LLONG_MAX / 1000)) {
+    ctx.reply.Error(errors::InvalidExpire(cmd));
+    return std::nullopt;
+  }
+  int64_t ms = (unit == ExpireUnit::kEx || unit == ExpireUnit::kExAt) ? *v * 1000 : *v;
+  if (unit == ExpireUnit::kEx || unit == ExpireUnit::kPx) {
+    int64_t now = UnixMs();
+    if (ms > LLONG_MAX - now) {
+      ctx.reply.Error(errors::InvalidExpire(cmd));
+      return std::nullopt;
+    }
+    ms += now;
+  }
+  return ms;
+}
+
+// SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ts|KEEPTTL]
+void CmdSet(CommandContext& ctx) {
+  const auto& a = ctx.args;
+  bool nx = false, xx = false, get = false, keepttl = false;
+  ExpireUnit unit = ExpireUnit::kNone;
+  std::string_view expire_arg;
+  for (size_t i = 3; i < a.size(); ++i) {
+    const std::string& opt = a[i];
+    bool has_next = i + 1 < a.size();
+    if (EqualsIgnoreCase(opt, "NX") && !xx) {
+      nx = true;
+    } else if (EqualsIgnoreCase(opt, "XX") && !nx) {
+      xx = true;
+    } else if (EqualsIgnoreCase(opt, "GET")) {
+      get = true;
+    } else if (EqualsIgnoreCase(opt, "KEEPTTL") && unit == ExpireUnit::kNone) {
+      keepttl = true;
+    } else if (!keepttl && unit == ExpireUnit::kNone && has_next &&
+               (EqualsIgnoreCase(opt, "EX") || EqualsIgnoreCase(opt, "PX") ||
+                EqualsIgnoreCase(opt, "EXAT") || EqualsIgnoreCase(opt, "PXAT"))) {
+      unit = EqualsIgnoreCase(opt, "EX")   ? ExpireUnit::kEx
+             : EqualsIgnoreCase(opt, "PX") ? ExpireUnit::kPx
+             : EqualsIgnoreCase(opt, "EXAT") ? ExpireUnit::kExAt
+                                             : ExpireUnit::kPxAt;
+      expire_arg = a[++i];
+    } else {
+      ctx.reply.Error(errors::kSyntax);
+      return;
+    }
+  }
+  std::optional<int64_t> when;
+  if (unit != ExpireUnit::kNone) {
+    when = AbsoluteExpire(ctx, unit, expire_arg, "set");
+    if (!when) return;
+  }
+  bool wrongtype = false;
+  Object* cur = ctx.db().Lookup(a[1], UnixMs());
+  wrongtype = cur && cur->type != ObjType::kString;
+  if (get && wrongtype) {
+    ctx.reply.Error(errors::kWrongType);
+    return;
+  }
+  std::optional<std::string> old;
+  if (get && cur) old = cur->str;
+  bool exists = cur != nullptr;
+  if ((nx && exists) || (xx && !exists)) {
+    if (get) {
+      if (old) ctx.reply.Bulk(*old); else ctx.reply.Null();
+    } else {
+      ctx.reply.Null();
+    }
+    return;
+  }
+  StoreString(ctx, a[1], a[2], keepttl);
+  if (when) ctx.db().SetExpire(a[1], *when);
+  if (get) {
+    if (old) ctx.reply.Bulk(*old); else ctx.reply.Null();
+  } else {
+    ctx.reply.SimpleString("OK");
+  }
+}
+
+void CmdGet(CommandContext& ctx) {
+  bool wrongtype;
+  Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
+  if (wrongtype) return ctx.reply.Error(errors::kWrongType);
+  if (!o) return ctx.reply.Null();
+  ctx.reply.Bulk(o->str);
+}
+
+void CmdGetSet(CommandContext& ctx) {
+  bool wrongtype;
+  Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
+  if (wrongtype) return ctx.reply.Error(errors::kWrongType);
+  if (o) ctx.reply.Bulk(o->str); else ctx.reply.Null();
+  StoreString(ctx, ctx.args[1], ctx.args[2], false);
+}
+
+void CmdGetDel(CommandContext& ctx) {
+  bool wrongtype;
+  Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
+  if (wrongtype) return ctx.reply.Error(errors::kWrongType);
+  if (!o) return ctx.reply.Null();
+  ctx.reply.Bulk(o->str);
+  ctx.db().Delete(ctx.args[1]);
+}
+
+// GETEX key [EX s|PX ms|EXAT ts|PXAT ts|PERSIST]
+void CmdGetEx(CommandContext& ctx) {
+  const auto& a = ctx.args;
+  ExpireUnit unit = ExpireUnit::kNone;
+  bool persist = false;
+  std::string_view arg;
+  for (size_t i = 2; i < a.size(); ++i) {
+    bool has_next = i + 1 < a.size();
+    if (EqualsIgnoreCase(a[i], "PERSIST") && unit == ExpireUnit::kNone && !persist) {
+      persist = true;
+    } else if (unit == ExpireUnit::kNone && !persist && has_next &&
+               (EqualsIgnoreCase(a[i], "EX") || EqualsIgnoreCase(a[i], "PX") ||
+                EqualsIgnoreCase(a[i], "EXAT") || EqualsIgnoreCase(a[i], "PXAT"))) {
+      unit = EqualsIgnoreCase(a[i], "EX")   ? ExpireUnit::kEx
+             : EqualsIgnoreCase(a[i], "PX") ? ExpireUnit::kPx
+             : EqualsIgnoreCase(a[i], "EXAT") ? ExpireUnit::kExAt
+                                              : ExpireUnit::kPxAt;
+      arg = a[++i];
+    } else {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  std::optional<int64_t> when;
+  if (unit != ExpireUnit::kNone) {
+    when = AbsoluteExpire(ctx, unit, arg, "getex");
+    if (!when) return;
+  }
+  bool wrongtype;
+  Object* o = LookupString(ctx, a[1], &wrongtype);
+  if (wrongtype) return ctx.reply.Error(errors::kWrongType);
+  if (!o) return ctx.reply.Null();
+  ctx.reply.Bulk(o->str);
+  if (when) {
+    if (*when <= UnixMs()) ctx.db().Delete(a[1]); else ctx.db().SetExpire(a[1], *when);
+  } else if (persist) {
+    ctx.db().Persist(a[1]);
+  }
+}
+
+void CmdSetNx(CommandContext& ctx) {
+  if (ctx.db().Lookup(ctx.args[1], UnixMs())) return ctx.reply.Integer(0);
+  StoreString(ctx, ctx.args[1], ctx.args[2], false);
+  ctx.reply.Integer(1);
+}
+
+void SetWithExpire(CommandContext& ctx, ExpireUnit unit, std::string_view cmd) {
+  auto when = AbsoluteExpire(ctx, unit, ctx.args[2], cmd);
+  if (!when) return;
+  StoreString(ctx, ctx.args[1], ctx.args[3], false);
+  ctx.db().SetExpire(ctx.args[1], *when);
+  ctx.reply.SimpleString("OK");
+}
+void CmdSetEx(CommandContext& ctx) { SetWithExpire(ctx, ExpireUnit::kEx, "setex"); }
+void CmdPSetEx(CommandContext& ctx) { SetWithExpire(ctx, ExpireUnit::kPx, "psetex"); }
+
+void CmdMGet(CommandContext& ctx) {
+  ctx.reply.ArrayHeader(static_cast<int64_t>(ctx.argc() - 1));
+  int64_t now = UnixMs();
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    Object* o = ctx.db().Lookup(ctx.args[i], now);
+    if (o && o->type == ObjType::kString) ctx.reply.Bulk(o->str); else ctx.reply.Null();
+  }
+}
+
+void CmdMSet(CommandContext& ctx) {
+  if (ctx.argc() % 2 == 0) return ctx.reply.Error(errors::WrongArity("mset"));
+  for (size_t i = 1; i < ctx.argc(); i += 2) StoreString(ctx, ctx.args[i], ctx.args[i + 1], false);
+  ctx.reply.SimpleString("OK");
+}
+
+void CmdMSetNx(CommandContext& ctx) {
+  if (ctx.argc() % 2 == 0) return ctx.reply.Error(errors::WrongArity("msetnx"));
+  int64_t now = UnixMs();
+  for (size_t i = 1; i < ctx.argc(); i += 2)
+    if (ctx.db().Lookup(ctx.args[i], now)) return ctx.reply.Integer(0);
+  for (size_t i = 1; i < ctx.argc(); i += 2) StoreString(ctx, ctx.args[i], ctx.args[i + 1], false);
+  ctx.reply.Integer(1);
+}
+
+void CmdAppend(CommandContext& ctx) {
+  bool wrongtype;
+  Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
+  if (wrongtype) return ctx.reply.Error(errors::kWrongType);
+  if (!o) {
+    StoreString(ctx, ctx.args[1], ctx.args[2], false);
+    return ctx.reply.Integer(static_cast<int64_t>(ctx.args[2].size()));
+  }
+  if (static_cast<int64_t>(o->str.size() + ctx.args[2].size()) > kMaxStringLen)
+    return ctx.reply.Error("ERR string exceeds maximum allowed size (512MB)");
+  o->str += ctx.args[2];
+  ctx.reply.Integer(static_cast<int64_t>(o->str.size()));
+}
+
+void CmdStrLen(CommandContext& ctx) {
+  bool wrongtype;
+  Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
+  if (wrongtype) return ctx.reply.Error(errors::kWrongType);
+  ctx.reply.Integer(o ? static_cast<int64_t>(o->str.size()) : 0);
+}
+
+void IncrBy(CommandContext& ctx, int64_t delta) {
+  bool wrongtype;
+  Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
+  if (wrongtype) return ctx.reply.Error(errors::kWrongType);
+  int64_t cur = 0;
+  if (o) {
+    auto v = ParseInt64(o->str);
+    if (!v) return ctx.reply.Error(errors::kNotInteger);
+    cur = *v;
+  }
+  if ((delta < 0 && cur < 0 && delta < LLONG_MIN - cur) ||
+      (delta > 0 && cur > 0 && delta > LLONG_MAX - cur))
+    return ctx.reply.Error(errors::kOverflow);
+  cur += delta;
+  if (o) o->str = std::to_string(cur); else StoreString(ctx, ctx.args[1], std::to_string(cur), false);
+  ctx.reply.Integer(cur);
+}
+
+void CmdIncr(CommandContext& ctx) { IncrBy(ctx, 1); }
+void CmdDecr(CommandContext& ctx) { IncrBy(ctx, -1); }
+void CmdIncrBy(CommandContext& ctx) {
+  auto d = ParseInt64(ctx.args[2]);
+  if (!d) return ctx.reply.Error(errors::kNotInteger);
+  IncrBy(ctx, *d);
+}
+void CmdDecrBy(CommandContext& ctx) {
+  auto d = ParseInt64(ctx.args[2]);
+  if (!d || *d == LLONG_MIN) return ctx.reply.Error(errors::kNotInteger);
+  IncrBy(ctx, -*d);
+}
+
+void CmdIncrByFloat(CommandContext& ctx) {
+  bool wrongtype;
+  Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
+  if (wrongtype) return ctx.reply.Error(errors::kWrongType);
+  long double cur = 0;
+  if (o) {
+    auto v = ParseLongDouble(o->str);
+    if (!v) return ctx.reply.Error(errors::kNotFloat);
+    cur = *v;
+  }
+  auto d = ParseLongDouble(ctx.args[2]);
+  if (!d) return ctx.reply.Error(errors::kNotFloat);
+  long double r = cur + *d;
+  if (std::isnan(r) || std::isinf(r)) return ctx.reply.Error("ERR increment would produce NaN or Infinity");
+  std::string s = FormatLongDouble(r);
+  if (o) o->str = s; else StoreString(ctx, ctx.args[1], s, false);
+  ctx.reply.Bulk(s);
+}
+
+void CmdGetRange(CommandContext& ctx) {
+  auto start = ParseInt64(ctx.args[2]);
+  auto end = ParseInt64(ctx.args[3]);
+  if (!start || !end) return ctx.reply.Error(errors::kNotInteger);
+  bool wrongtype;
+  Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
+  if (wrongtype) return ctx.reply.Error(errors::kWrongType);
+  if (!o) return ctx.reply.Bulk("");
+  int64_t len = static_cast<int64_t>(o->str.size());
+  int64_t s = *start, e = *end;
+  if (s < 0 && e < 0 && s > e) return ctx.reply.Bulk("");
+  if (s < 0) s = len + s;
+  if (e < 0) e = len + e;
+  if (s < 0) s = 0;
+  if (e < 0) e = 0;
+  if (e >= len) e = len - 1;
+  if (len == 0 || s > e) return ctx.reply.Bulk("");
+  ctx.reply.Bulk(std::string_view(o->str).substr(static_cast<size_t>(s), static_cast<size_t>(e - s + 1)));
+}
+
+void CmdSetRange(CommandContext& ctx) {
+  auto off = ParseInt64(ctx.args[2]);
+  if (!off) return ctx.reply.Error(errors::kNotInteger);
+  if (*off < 0) return ctx.reply.Error("ERR offset is out of range");
+  const std::string& val = ctx.args[3];
+  bool wrongtype;
+  Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
+  if (wrongtype) return ctx.reply.Error(errors::kWrongType);
+  if (!val.empty() && *off + static_cast<int64_t>(val.size()) > kMaxStringLen)
+    return ctx.reply.Error("ERR string exceeds maximum allowed size (512MB)");
+  if (!o) {
+    if (val.empty()) return ctx.reply.Integer(0);
+    std::string s(static_cast<size_t>(*off), '\0');
+    s += val;
+    StoreString(ctx, ctx.args[1], std::move(s), false);
+    return ctx.reply.Integer(*off + static_cast<int64_t>(val.size()));
+  }
+  if (!val.empty()) {
+    size_t need = static_cast<size_t>(*off) + val.size();
+    if (o->str.size() < need) o->str.resize(need, '\0');
+    o->str.replace(static_cast<size_t>(*off), val.size(), val);
+  }
+  ctx.reply.Integer(static_cast<int64_t>(o->str.size()));
+}
+
+}  // namespace
+
+void RegisterStringCommands(CommandTable& t) {
+  constexpr uint32_t kW = kCmdWrite | kCmdDenyOom;
+  constexpr uint32_t kR = kCmdReadOnly | kCmdFast;
+  t.Add({"set", -3, kW, 1, 1, 1, &CmdSet})
+      .Add({"get", 2, kR, 1, 1, 1, &CmdGet})
+      .Add({"getset", 3, kW | kCmdFast, 1, 1, 1, &CmdGetSet})
+      .Add({"getdel", 2, kCmdWrite | kCmdFast, 1, 1, 1, &CmdGetDel})
+      .Add({"getex", -2, kCmdWrite | kCmdFast, 1, 1, 1, &CmdGetEx})
+      .Add({"setnx", 3, kW | kCmdFast, 1, 1, 1, &CmdSetNx})
+      .Add({"setex", 4, kW, 1, 1, 1, &CmdSetEx})
+      .Add({"psetex", 4, kW, 1, 1, 1, &CmdPSetEx})
+      .Add({"mget", -2, kR, 1, -1, 1, &CmdMGet})
+      .Add({"mset", -3, kW, 1, -1, 2, &CmdMSet})
+      .Add({"msetnx", -3, kW, 1, -1, 2, &CmdMSetNx})
+      .Add({"append", 3, kW | kCmdFast, 1, 1, 1, &CmdAppend})
+      .Add({"strlen", 2, kR, 1, 1, 1, &CmdStrLen})
+      .Add({"incr", 2, kW | kCmdFast, 1, 1, 1, &CmdIncr})
+      .Add({"decr", 2, kW | kCmdFast, 1, 1, 1, &CmdDecr})
+      .Add({"incrby", 3, kW | kCmdFast, 1, 1, 1, &CmdIncrBy})
+      .Add({"decrby", 3, kW | kCmdFast, 1, 1, 1, &CmdDecrBy})
+      .Add({"incrbyfloat", 3, kW | kCmdFast, 1, 1, 1, &CmdIncrByFloat})
+      .Add({"getrange", 4, kCmdReadOnly, 1, 1, 1, &CmdGetRange})
+      .Add({"substr", 4, kCmdReadOnly, 1, 1, 1, &CmdGetRange})
+      .Add({"setrange", 4, kW, 1, 1, 1, &CmdSetRange});
+}
+
+}  // namespace vigil::server

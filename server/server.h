@@ -1,0 +1,88 @@
+// The server: owns the io_context, the listeners, the databases, the config
+// and the clients, and runs the periodic cron (active expiry, idle timeouts).
+// Everything runs on one thread; commands execute one at a time.
+#pragma once
+
+#include <utility>  // Boost 1.74 asio needs std::exchange declared first (GCC 12)
+
+#include <boost/asio.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/config/registry.h"
+#include "common/resp/parser.h"
+#include "server/command_table.h"
+#include "server/db/database.h"
+#include "server/config/server_config.h"
+
+namespace vigil::server {
+
+class Client;
+
+struct ServerStats {
+  uint64_t total_connections_received = 0;
+  uint64_t total_commands_processed = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t expired_keys = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t total_net_input_bytes = 0;
+  uint64_t total_net_output_bytes = 0;
+};
+
+class Server {
+ public:
+  Server(ServerConfig* config, config::Registry* registry, std::string config_file);
+  ~Server();
+
+  // Binds every address of `bind`; false (with the reason logged) if none could be bound.
+  bool Listen();
+  void Run();
+  void Shutdown();
+
+  // Runs one parsed command for `client`, appending the reply to `writer`.
+  void Dispatch(Client& client, const std::vector<std::string>& args, resp::Writer& writer);
+
+  void AddClient(std::shared_ptr<Client> c);
+  void RemoveClient(uint64_t id);
+  const std::map<uint64_t, std::shared_ptr<Client>>& clients() const { return clients_; }
+
+  Database& db(int index) { return dbs_[index]; }
+  std::vector<Database>& dbs() { return dbs_; }
+  ServerConfig& config() { return *config_; }
+  config::Registry& registry() { return *registry_; }
+  const std::string& config_file() const { return config_file_; }
+  const CommandTable& commands() const { return table_; }
+  ServerStats& stats() { return stats_; }
+  const std::string& run_id() const { return run_id_; }
+  int64_t start_ms() const { return start_ms_; }
+  boost::asio::io_context& io() { return io_; }
+  resp::ParserLimits ParserLimitsFor(const Client& c) const;
+  bool RequiresAuth() const { return !config_->requirepass.empty(); }
+
+ private:
+  void Accept(boost::asio::ip::tcp::acceptor& acceptor);
+  void ScheduleCron();
+  void Cron();
+
+  ServerConfig* config_;
+  config::Registry* registry_;
+  std::string config_file_;
+  boost::asio::io_context io_{1};
+  boost::asio::signal_set signals_{io_, SIGINT, SIGTERM};
+  boost::asio::steady_timer cron_timer_{io_};
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::map<uint64_t, std::shared_ptr<Client>> clients_;
+  std::vector<Database> dbs_;
+  CommandTable table_;
+  ServerStats stats_;
+  uint64_t next_client_id_ = 1;
+  std::string run_id_;
+  int64_t start_ms_;
+};
+
+}  // namespace vigil::server

@@ -1,0 +1,181 @@
+"""Integration: the string and keyspace sessions operators run, through
+redis-cli, redis-py and raw sockets, with Redis's exact replies and errors."""
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from vigil_harness import VigilServer  # noqa: E402
+
+import redis  # noqa: E402
+
+BINARY = os.environ["VIGIL_SERVER"]
+
+
+class StringsAndKeys(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = VigilServer(BINARY).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        self.r = redis.Redis(port=self.srv.port, decode_responses=True)
+        self.r.flushall()
+
+    def test_seed_session_setnx_incr(self):
+        self.assertEqual(self.srv.cli("SETNX", "mykey", "tom"), "1\n")
+        self.assertEqual(self.srv.cli("SETNX", "mykey", "jerry"), "0\n")
+        self.assertEqual(self.srv.cli("GET", "mykey"), "tom\n")
+        self.assertEqual(self.srv.cli("SET", "counts", "10"), "OK\n")
+        self.assertEqual(self.srv.cli("INCR", "counts"), "11\n")
+        self.assertEqual(self.srv.cli("DECR", "counts"), "10\n")
+
+    def test_unknown_command_and_arity_errors_match_redis(self):
+        self.assertEqual(
+            self.srv.raw(b"put aaa aaa\r\n", 0.5),
+            b"-ERR unknown command 'put', with args beginning with: 'aaa' 'aaa' \r\n")
+        self.assertEqual(self.srv.raw(b"*1\r\n$3\r\nGET\r\n", 0.5),
+                         b"-ERR wrong number of arguments for 'get' command\r\n")
+        self.assertEqual(self.srv.raw(b"CONFIG GET\r\n", 0.5),
+                         b"-ERR wrong number of arguments for 'config|get' command\r\n")
+
+    def test_inline_and_pipelined(self):
+        out = self.srv.raw(b"PING\r\nSET a 1\r\nINCR a\r\nGET a\r\n", 0.5)
+        self.assertEqual(out, b"+PONG\r\n+OK\r\n:2\r\n$1\r\n2\r\n")
+
+    def test_protocol_error_closes_only_that_client(self):
+        other = redis.Redis(port=self.srv.port)
+        self.assertTrue(other.ping())
+        out = self.srv.raw(b"*1\r\nx\r\n", 1.0)
+        self.assertEqual(out, b"-ERR Protocol error: expected '$', got 'x'\r\n<closed>")
+        out = self.srv.raw(b"*abc\r\n", 1.0)
+        self.assertEqual(out, b"-ERR Protocol error: invalid multibulk length\r\n<closed>")
+        self.assertTrue(other.ping())
+
+    def test_set_options(self):
+        r = self.r
+        self.assertTrue(r.set("k", "v", nx=True))
+        self.assertIsNone(r.set("k", "v2", nx=True))
+        self.assertEqual(r.set("k", "v3", xx=True, get=True), "v")
+        self.assertTrue(r.set("k", "v4", ex=100))
+        self.assertTrue(0 < r.ttl("k") <= 100)
+        self.assertTrue(r.set("k", "v5", keepttl=True))
+        self.assertTrue(0 < r.ttl("k") <= 100)
+        self.assertTrue(r.set("k", "v6"))
+        self.assertEqual(r.ttl("k"), -1)
+        with self.assertRaisesRegex(redis.ResponseError, "invalid expire time in 'set' command"):
+            r.set("k", "v", ex=0)
+        with self.assertRaisesRegex(redis.ResponseError, "syntax error"):
+            r.execute_command("SET", "k", "v", "NX", "XX")
+
+    def test_numbers(self):
+        r = self.r
+        self.assertEqual(r.incrby("n", 5), 5)
+        self.assertEqual(r.decrby("n", 7), -2)
+        self.assertEqual(r.incrbyfloat("f", 0.1), 0.1)
+        self.assertEqual(self.srv.cli("INCRBYFLOAT", "f", "0.2"), "0.3\n")
+        r.set("s", "abc")
+        with self.assertRaisesRegex(redis.ResponseError, "value is not an integer or out of range"):
+            r.incr("s")
+        r.set("big", str(2**63 - 1))
+        with self.assertRaisesRegex(redis.ResponseError, "increment or decrement would overflow"):
+            r.incr("big")
+        with self.assertRaisesRegex(redis.ResponseError, "not an integer"):
+            r.execute_command("INCRBY", "n", "-0")
+
+    def test_ranges_and_append(self):
+        r = self.r
+        self.assertEqual(r.append("s", "hello"), 5)
+        self.assertEqual(r.append("s", " world"), 11)
+        self.assertEqual(r.getrange("s", 0, 4), "hello")
+        self.assertEqual(r.getrange("s", -5, -1), "world")
+        self.assertEqual(r.getrange("s", -100, -100), "h")
+        self.assertEqual(r.setrange("s", 6, "WORLD"), 11)
+        self.assertEqual(r.get("s"), "hello WORLD")
+        self.assertEqual(r.setrange("missing", 0, ""), 0)
+        self.assertEqual(r.exists("missing"), 0)
+        self.assertEqual(r.strlen("s"), 11)
+        self.assertEqual(r.mset({"a": "1", "b": "2"}), True)
+        self.assertEqual(r.mget("a", "b", "nope"), ["1", "2", None])
+        self.assertEqual(r.msetnx({"a": "x", "c": "3"}), False)
+        self.assertEqual(r.getdel("a"), "1")
+        self.assertIsNone(r.get("a"))
+
+    def test_keyspace(self):
+        r = self.r
+        r.mset({"k1": "1", "k2": "2", "other": "3"})
+        self.assertEqual(sorted(r.keys("k*")), ["k1", "k2"])
+        self.assertEqual(r.dbsize(), 3)
+        self.assertEqual(r.exists("k1", "k2", "nope"), 2)
+        self.assertEqual(r.type("k1"), "string")
+        self.assertEqual(r.type("nope"), "none")
+        self.assertEqual(r.delete("k1", "nope"), 1)
+        self.assertTrue(r.rename("k2", "k3"))
+        with self.assertRaisesRegex(redis.ResponseError, "no such key"):
+            r.rename("nope", "x")
+        self.assertEqual(r.expire("k3", 100), True)
+        self.assertEqual(r.execute_command("EXPIRE", "k3", "50", "GT"), 0)
+        self.assertEqual(r.execute_command("EXPIRE", "k3", "50", "LT"), 1)
+        self.assertEqual(r.persist("k3"), True)
+        self.assertEqual(r.ttl("k3"), -1)
+        self.assertEqual(r.ttl("nope"), -2)
+        self.assertEqual(r.execute_command("EXPIRE", "k3", "-1"), 1)
+        self.assertEqual(r.exists("k3"), 0)
+
+    def test_select_and_flush(self):
+        r = redis.Redis(port=self.srv.port, db=1, decode_responses=True)
+        r.set("x", "1")
+        self.assertIsNone(self.r.get("x"))
+        self.assertEqual(r.get("x"), "1")
+        with self.assertRaisesRegex(redis.ResponseError, "DB index is out of range"):
+            redis.Redis(port=self.srv.port, db=16).ping()
+        self.r.flushall()
+        self.assertIsNone(r.get("x"))
+
+    def test_expiry_removes_keys_without_access(self):
+        r = self.r
+        for i in range(200):
+            r.set("tmp:%d" % i, "v", px=100)
+        r.set("keep", "v")
+        deadline = time.time() + 5
+        while time.time() < deadline and r.dbsize() > 1:
+            time.sleep(0.1)
+        self.assertEqual(r.dbsize(), 1)
+
+    def test_client_and_config(self):
+        r = self.r
+        self.assertTrue(r.client_setname("test-1"))
+        self.assertEqual(r.client_getname(), "test-1")
+        self.assertIn("name=test-1", self.r.execute_command("CLIENT", "LIST"))
+        victim = redis.Redis(port=self.srv.port)
+        victim.ping()
+        vid = victim.client_id()
+        self.assertEqual(r.execute_command("CLIENT", "KILL", "ID", str(vid)), 1)
+        self.assertEqual(r.config_get("maxmemory"), {"maxmemory": "0"})
+        self.assertTrue(r.config_set("maxmemory", "8589934592"))
+        self.assertEqual(r.config_get("maxmemory"), {"maxmemory": "8589934592"})
+        r.config_set("maxmemory", "0")
+        self.assertIn("redis_version", r.info("server"))
+
+
+class Auth(unittest.TestCase):
+    def test_requirepass(self):
+        srv = VigilServer(BINARY, ["requirepass foobared"]).start()
+        try:
+            self.assertEqual(srv.raw(b"GET a\r\n", 0.5), b"-NOAUTH Authentication required.\r\n")
+            self.assertEqual(
+                srv.raw(b"AUTH wrong\r\n", 0.5),
+                b"-WRONGPASS invalid username-password pair or user is disabled.\r\n")
+            self.assertEqual(srv.raw(b"AUTH foobared\r\nPING\r\n", 0.5), b"+OK\r\n+PONG\r\n")
+            r = redis.Redis(port=srv.port, password="foobared")
+            self.assertTrue(r.ping())
+        finally:
+            srv.stop()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,79 @@
+"""Starts a real vigil-server on a free loopback port for integration tests.
+
+Each test gets its own temp dir and port; the server is killed by pid when the
+test ends, so parallel ctest runs cannot collide.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class VigilServer:
+    def __init__(self, binary, config_lines=(), args=()):
+        self.binary = binary
+        self.dir = tempfile.mkdtemp(prefix="vigil-it-")
+        self.port = free_port()
+        self.conf = os.path.join(self.dir, "vigil.conf")
+        with open(self.conf, "w") as f:
+            f.write("bind 127.0.0.1\nport %d\ndir %s\nsave \"\"\n" % (self.port, self.dir))
+            for line in config_lines:
+                f.write(line + "\n")
+        self.log = os.path.join(self.dir, "out.log")
+        self.proc = None
+        self.args = list(args)
+
+    def start(self):
+        out = open(self.log, "w")
+        self.proc = subprocess.Popen([self.binary, self.conf] + self.args, stdout=out,
+                                     stderr=subprocess.STDOUT, cwd=self.dir)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited: " + open(self.log).read())
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start: " + open(self.log).read())
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def cli(self, *args):
+        """Runs redis-cli and returns its stdout (as redis-cli prints it, no tty)."""
+        r = subprocess.run(["redis-cli", "-p", str(self.port)] + list(args),
+                           capture_output=True, text=True, timeout=10)
+        return r.stdout
+
+    def raw(self, payload, read_timeout=2.0):
+        """Sends raw bytes and returns everything until the server closes or goes quiet."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=read_timeout) as s:
+            s.sendall(payload)
+            chunks = []
+            try:
+                while True:
+                    d = s.recv(65536)
+                    if not d:
+                        chunks.append(b"<closed>")
+                        break
+                    chunks.append(d)
+            except socket.timeout:
+                pass
+            return b"".join(chunks)
