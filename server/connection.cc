@@ -1,5 +1,9 @@
 #include "server/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include "common/util/clock.h"
 #include "server/server.h"
 
@@ -36,6 +40,16 @@ Client::Client(Server& server, asio::ip::tcp::socket socket, uint64_t id)
   auto local = socket_.local_endpoint(ec);
   if (!ec) local_ = EndpointText(local);
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (server_.config().tcp_keepalive > 0) {
+    // tcp-keepalive N: probe idle peers after N seconds, as Redis's anetKeepAlive.
+    socket_.set_option(asio::socket_base::keep_alive(true), ec);
+    int idle = static_cast<int>(server_.config().tcp_keepalive);
+    int intvl = std::max(1, idle / 3), cnt = 3;
+    int fd = socket_.native_handle();
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+  }
   authenticated_ = !server_.RequiresAuth();
   parser_.set_limits(server_.ParserLimitsFor(*this));
 }

@@ -1,12 +1,13 @@
 // Keyspace commands: DEL UNLINK EXISTS TYPE KEYS DBSIZE FLUSHDB FLUSHALL
 // EXPIRE PEXPIRE EXPIREAT PEXPIREAT (NX XX GT LT) TTL PTTL EXPIRETIME
-// PEXPIRETIME PERSIST TOUCH RENAME RENAMENX.
+// PEXPIRETIME PERSIST TOUCH RENAME RENAMENX SWAPDB MOVE COPY RANDOMKEY.
 #include <climits>
 
 #include "common/util/clock.h"
 #include "common/util/glob.h"
 #include "common/util/strings.h"
 #include "server/command_table.h"
+#include "server/connection.h"
 #include "server/db/database.h"
 #include "server/errors.h"
 #include "server/server.h"
@@ -167,6 +168,91 @@ void GenericRename(CommandContext& ctx, bool nx) {
 void CmdRename(CommandContext& ctx) { GenericRename(ctx, false); }
 void CmdRenameNx(CommandContext& ctx) { GenericRename(ctx, true); }
 
+// Parses a DB index argument; replies and returns nullopt when invalid.
+std::optional<int> DbIndexArg(CommandContext& ctx, const std::string& arg) {
+  auto v = ParseInt64(arg);
+  if (!v) {
+    ctx.reply.Error(errors::kNotInteger);
+    return std::nullopt;
+  }
+  if (*v < 0 || *v >= ctx.server.config().databases) {
+    ctx.reply.Error(errors::kDbIndexOutOfRange);
+    return std::nullopt;
+  }
+  return static_cast<int>(*v);
+}
+
+void CmdSwapDb(CommandContext& ctx) {
+  auto a = ParseInt64(ctx.args[1]);
+  auto b = ParseInt64(ctx.args[2]);
+  if (!a) return ctx.reply.Error("ERR invalid first DB index");
+  if (!b) return ctx.reply.Error("ERR invalid second DB index");
+  int64_t n = ctx.server.config().databases;
+  if (*a < 0 || *a >= n || *b < 0 || *b >= n) return ctx.reply.Error(errors::kDbIndexOutOfRange);
+  if (*a != *b) ctx.server.db(static_cast<int>(*a)).Swap(ctx.server.db(static_cast<int>(*b)));
+  ctx.reply.SimpleString("OK");
+}
+
+void CmdMove(CommandContext& ctx) {
+  auto dst_index = DbIndexArg(ctx, ctx.args[2]);
+  if (!dst_index) return;
+  if (*dst_index == ctx.client.db_index())
+    return ctx.reply.Error("ERR source and destination objects are the same");
+  int64_t now = UnixMs();
+  Object* src = ctx.db().Lookup(ctx.args[1], now);
+  if (!src) return ctx.reply.Integer(0);
+  Database& dst = ctx.server.db(*dst_index);
+  if (dst.Lookup(ctx.args[1], now)) return ctx.reply.Integer(0);
+  auto ttl = ctx.db().GetExpire(ctx.args[1]);
+  dst.Set(ctx.args[1], std::move(*src));
+  if (ttl) dst.SetExpire(ctx.args[1], *ttl);
+  ctx.db().Delete(ctx.args[1]);
+  ctx.reply.Integer(1);
+}
+
+// COPY source destination [DB destination-db] [REPLACE]
+void CmdCopy(CommandContext& ctx) {
+  const auto& a = ctx.args;
+  int dst_index = ctx.client.db_index();
+  bool replace = false;
+  for (size_t i = 3; i < a.size(); ++i) {
+    if (EqualsIgnoreCase(a[i], "REPLACE")) {
+      replace = true;
+    } else if (EqualsIgnoreCase(a[i], "DB") && i + 1 < a.size()) {
+      auto d = DbIndexArg(ctx, a[++i]);
+      if (!d) return;
+      dst_index = *d;
+    } else {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  if (dst_index == ctx.client.db_index() && a[1] == a[2])
+    return ctx.reply.Error("ERR source and destination objects are the same");
+  int64_t now = UnixMs();
+  Object* src = ctx.db().Lookup(a[1], now);
+  if (!src) return ctx.reply.Integer(0);
+  Database& dst = ctx.server.db(dst_index);
+  if (dst.Lookup(a[2], now) && !replace) return ctx.reply.Integer(0);
+  Object copy = *src;
+  auto ttl = ctx.db().GetExpire(a[1]);
+  dst.Set(a[2], std::move(copy));
+  if (ttl) dst.SetExpire(a[2], *ttl);
+  ctx.reply.Integer(1);
+}
+
+// RANDOMKEY: a random live key, nil when the DB is empty. Expired keys met on
+// the way are reclaimed; the number of attempts is bounded so a DB full of
+// expired-but-unreclaimed keys cannot spin forever.
+void CmdRandomKey(CommandContext& ctx) {
+  int64_t now = UnixMs();
+  for (int attempt = 0; attempt < 100 && ctx.db().size() > 0; ++attempt) {
+    auto key = ctx.db().RandomKey();
+    if (!key) break;
+    if (ctx.db().Lookup(*key, now)) return ctx.reply.Bulk(*key);
+  }
+  ctx.reply.Null();
+}
+
 }  // namespace
 
 void RegisterKeyCommands(CommandTable& t) {
@@ -189,7 +275,11 @@ void RegisterKeyCommands(CommandTable& t) {
       .Add({"persist", 2, kCmdWrite | kCmdFast, 1, 1, 1, &CmdPersist})
       .Add({"touch", -2, kCmdReadOnly | kCmdFast, 1, -1, 1, &CmdTouch})
       .Add({"rename", 3, kCmdWrite, 1, 2, 1, &CmdRename})
-      .Add({"renamenx", 3, kCmdWrite | kCmdFast, 1, 2, 1, &CmdRenameNx});
+      .Add({"renamenx", 3, kCmdWrite | kCmdFast, 1, 2, 1, &CmdRenameNx})
+      .Add({"swapdb", 3, kCmdWrite | kCmdFast, 0, 0, 0, &CmdSwapDb})
+      .Add({"move", 3, kCmdWrite | kCmdFast, 1, 1, 1, &CmdMove})
+      .Add({"copy", -3, kCmdWrite | kCmdDenyOom, 1, 2, 1, &CmdCopy})
+      .Add({"randomkey", 1, kCmdReadOnly, 0, 0, 0, &CmdRandomKey});
 }
 
 }  // namespace vigil::server

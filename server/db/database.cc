@@ -92,6 +92,22 @@ size_t Database::ExpireSample(size_t samples, int64_t now_ms) {
   return removed;
 }
 
+std::optional<std::string> Database::RandomKey() {
+  if (map_.empty()) return std::nullopt;
+  size_t buckets = map_.bucket_count();
+  // Probe random buckets until a non-empty one; the load factor is <= 1 so
+  // this takes a couple of tries on average, and the cap keeps it bounded.
+  for (int i = 0; i < 1000; ++i) {
+    size_t b = rng_() % buckets;
+    size_t n = map_.bucket_size(b);
+    if (n == 0) continue;
+    auto it = map_.begin(b);
+    std::advance(it, static_cast<long>(rng_() % n));
+    return it->first;
+  }
+  return map_.begin()->first;
+}
+
 void Database::Clear() {
   map_.clear();
   expires_.clear();

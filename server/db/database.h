@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -49,6 +50,10 @@ class Database {
   // proportion expired stays high).
   size_t ExpireSample(size_t samples, int64_t now_ms);
 
+  // A uniformly chosen bucket's first key (approximately uniform, as
+  // Redis's dictGetFairRandomKey); nullopt when empty.
+  std::optional<std::string> RandomKey();
+
   void Clear();
   size_t size() const { return map_.size(); }
   size_t expires_size() const { return expires_.size(); }
@@ -65,6 +70,7 @@ class Database {
   Map map_;
   std::unordered_map<std::string, int64_t, StringHash, std::equal_to<>> expires_;
   size_t expire_cursor_bucket_ = 0;
+  std::mt19937_64 rng_{std::random_device{}()};
 };
 
 }  // namespace vigil::server

@@ -136,6 +136,28 @@ class StringsAndKeys(unittest.TestCase):
         self.r.flushall()
         self.assertIsNone(r.get("x"))
 
+    def test_swapdb_move_copy_randomkey(self):
+        r = self.r
+        r1 = redis.Redis(port=self.srv.port, db=1, decode_responses=True)
+        self.assertIsNone(r.randomkey())
+        r.set("a", "1", ex=100)
+        self.assertEqual(r.randomkey(), "a")
+        self.assertEqual(r.copy("a", "b"), True)
+        self.assertEqual(r.copy("a", "b"), False)
+        self.assertEqual(r.copy("a", "b", replace=True), True)
+        self.assertTrue(0 < r.ttl("b") <= 100)
+        with self.assertRaisesRegex(redis.ResponseError, "source and destination objects are the same"):
+            r.copy("a", "a")
+        self.assertEqual(r.move("a", 1), True)
+        self.assertEqual(r1.get("a"), "1")
+        self.assertTrue(0 < r1.ttl("a") <= 100)
+        self.assertEqual(r.move("missing", 1), False)
+        self.assertTrue(r.swapdb(0, 1))
+        self.assertEqual(r.get("a"), "1")
+        self.assertEqual(r1.get("b"), "1")
+        with self.assertRaisesRegex(redis.ResponseError, "DB index is out of range"):
+            r.swapdb(0, 16)
+
     def test_expiry_removes_keys_without_access(self):
         r = self.r
         for i in range(200):
