@@ -185,25 +185,13 @@ std::string Sentinel::HelloPayload(const Master& m) const {
 
 std::vector<Action> Sentinel::Tick(int64_t now) {
   now_ms_ = now;
-  int64_t delta = now - last_tick_ms_;
-  last_tick_ms_ = now;
-  // A clock that jumps (or a process that was stalled) makes every timer unreliable: stop
-  // acting for a while instead of declaring the world down.
-  if (delta < 0 || delta > timing_.tilt_trigger_ms) {
-    tilt_ = true;
-    tilt_start_ms_ = now;
-    Emit(EventLevel::kWarning, "+tilt", "#tilt mode entered");
-  }
+  CheckTiltEntry(now);
   for (auto& [name, m] : masters_) {
     Periodic(m, m, InstanceKind::kMaster, now);
     for (auto& [addr, r] : m.replicas) Periodic(m, r, InstanceKind::kReplica, now);
     for (auto& [id, s] : m.sentinels) Periodic(m, s, InstanceKind::kSentinel, now);
   }
-  if (tilt_) {
-    if (now - tilt_start_ms_ < timing_.tilt_period_ms) return Flush();
-    tilt_ = false;
-    Emit(EventLevel::kWarning, "-tilt", "#tilt mode exited");
-  }
+  if (StillInTilt(now)) return Flush();
   for (auto& [name, m] : masters_) {
     CheckSdown(m, m, InstanceKind::kMaster, MasterDetails(m), now);
     for (auto& [addr, r] : m.replicas) {
@@ -218,12 +206,7 @@ std::vector<Action> Sentinel::Tick(int64_t now) {
     FailoverStep(m, now);
   }
   // UPDATE_CONFIG is acted on after the scan, as Redis does, because it replaces the master.
-  for (auto& [name, m] : masters_) {
-    if (m.failover_state == FailoverState::kUpdateConfig) {
-      auto it = m.replicas.find(m.promoted);
-      if (it != m.replicas.end()) SwitchToPromoted(m, it->second.ip, it->second.port);
-    }
-  }
+  for (auto& [name, m] : masters_) FailoverUpdateConfig(m);
   return Flush();
 }
 
@@ -260,90 +243,6 @@ void Sentinel::Periodic(Master& m, Instance& inst, InstanceKind kind, int64_t no
     a.id = NextId();
     a.target = t;
     a.payload = HelloPayload(m);
-    pending_.push_back(std::move(a));
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Health: SDOWN / ODOWN.
-
-void Sentinel::CheckSdown(Master& m, Instance& inst, InstanceKind kind,
-                          const std::string& details, int64_t now) {
-  int64_t elapsed = now - inst.last_valid_reply_ms;
-  bool down = elapsed > m.settings.down_after_ms;
-  if (kind == InstanceKind::kMaster) {
-    // A master that keeps saying it is a replica is as good as down.
-    if (inst.role_reported == Role::kSlave &&
-        now - inst.role_reported_ms > m.settings.down_after_ms + 2 * timing_.info_period_ms) {
-      down = true;
-    }
-    // A rebooted master still loading its data set past the configured period.
-    if (m.settings.reboot_down_after_ms > 0 && m.rebooted && inst.last_reply_loading &&
-        now - m.reboot_ms > m.settings.reboot_down_after_ms) {
-      down = true;
-    }
-  }
-  if (down && !inst.sdown) {
-    inst.sdown = true;
-    inst.sdown_since_ms = now;
-    Emit(EventLevel::kWarning, "+sdown", details);
-  } else if (!down && inst.sdown) {
-    inst.sdown = false;
-    Emit(EventLevel::kWarning, "-sdown", details);
-  }
-}
-
-void Sentinel::CheckOdown(Master& m, int64_t now) {
-  int votes = 0;
-  bool odown = false;
-  if (m.sdown) {
-    votes = 1;
-    for (auto& [id, s] : m.sentinels) {
-      if (s.master_down) ++votes;
-    }
-    odown = votes >= m.settings.quorum;
-  }
-  if (odown && !m.odown) {
-    m.odown = true;
-    m.odown_since_ms = now;
-    Emit(EventLevel::kWarning, "+odown",
-         MasterDetails(m) + " #quorum " + std::to_string(votes) + "/" +
-             std::to_string(m.settings.quorum));
-  } else if (!odown && m.odown) {
-    m.odown = false;
-    Emit(EventLevel::kWarning, "-odown", MasterDetails(m));
-  }
-}
-
-void Sentinel::AskOthers(Master& m, int64_t now, bool force) {
-  // The first vote request of an epoch goes out at once (not at the next 1 s slot), so that
-  // it reaches peers before their own desync delay ends and they vote for themselves.
-  bool ask_vote = m.failover_state > FailoverState::kNone && now >= m.failover_start_ms;
-  if (ask_vote && m.vote_requested_epoch != m.failover_epoch) {
-    force = true;
-    m.vote_requested_epoch = m.failover_epoch;
-  }
-  for (auto& [id, s] : m.sentinels) {
-    // Stale opinions expire, so an old "down" cannot keep a healed master ODOWN.
-    if (now - s.last_master_down_reply_ms > timing_.master_down_reply_validity_ms) {
-      s.master_down = false;
-      s.leader.clear();
-    }
-    if (!m.sdown || !s.link_up) continue;
-    if (!force && s.last_ask_sent_ms >= 0 && now - s.last_ask_sent_ms < timing_.ask_period_ms) {
-      continue;
-    }
-    // During WAIT_START the request doubles as a vote request, but only once our random
-    // desync delay has elapsed.
-    s.last_ask_sent_ms = now;
-    Action a;
-    a.type = Action::Type::kAskMasterState;
-    a.id = NextId();
-    a.target = Target{m.name, InstanceKind::kSentinel, s.ip, s.port};
-    a.epoch = current_epoch_;
-    a.runid = ask_vote ? myid_ : "*";
-    a.host = m.ip;
-    a.port = m.port;
     pending_.push_back(std::move(a));
   }
 }
@@ -419,172 +318,6 @@ std::vector<Action> Sentinel::OnIsMasterDownReply(const std::string& master,
     s->second.leader_epoch = leader_epoch;
   }
   return Flush();
-}
-
-// ---------------------------------------------------------------------------------------
-// Failover.
-
-void Sentinel::StartFailoverIfNeeded(Master& m, int64_t now) {
-  if (!m.odown || m.FailoverInProgress()) return;
-  if (now - m.failover_start_ms < m.settings.failover_timeout_ms * 2) return;
-  StartFailover(m, now);
-}
-
-void Sentinel::StartFailover(Master& m, int64_t now) {
-  m.failover_state = FailoverState::kWaitStart;
-  m.failover_epoch = ++current_epoch_;
-  MarkDirty();
-  Emit(EventLevel::kWarning, "+new-epoch", std::to_string(current_epoch_));
-  Emit(EventLevel::kWarning, "+try-failover", MasterDetails(m));
-  m.failover_start_ms = now + Random(timing_.max_desync_ms);
-  m.failover_state_change_ms = now;
-}
-
-void Sentinel::AbortFailover(Master& m) {
-  m.failover_state = FailoverState::kNone;
-  m.force_failover = false;
-  m.failover_state_change_ms = now_ms_;
-  for (auto& [addr, r] : m.replicas) {
-    r.promoted = r.reconf_sent = r.reconf_inprog = r.reconf_done = false;
-  }
-  m.promoted.clear();
-}
-
-void Sentinel::SendRepoint(Master& m, Replica& r, const std::string& host, int port) {
-  Action a;
-  a.type = Action::Type::kRepoint;
-  a.id = NextId();
-  a.target = Target{m.name, InstanceKind::kReplica, r.ip, r.port};
-  a.host = host;
-  a.port = port;
-  pending_.push_back(std::move(a));
-}
-
-void Sentinel::FailoverStep(Master& m, int64_t now) {
-  switch (m.failover_state) {
-    case FailoverState::kNone:
-    case FailoverState::kUpdateConfig:
-      return;
-    case FailoverState::kWaitStart: {
-      if (now < m.failover_start_ms && !m.force_failover) return;
-      std::string leader = GetLeader(m, m.failover_epoch, now);
-      if (leader != myid_ && !m.force_failover) {
-        int64_t timeout = std::min(timing_.election_timeout_ms, m.settings.failover_timeout_ms);
-        if (now - m.failover_start_ms > timeout) {
-          Emit(EventLevel::kWarning, "-failover-abort-not-elected", MasterDetails(m));
-          AbortFailover(m);
-        }
-        return;
-      }
-      Emit(EventLevel::kWarning, "+elected-leader", MasterDetails(m));
-      m.failover_state = FailoverState::kSelectSlave;
-      m.failover_state_change_ms = now;
-      Emit(EventLevel::kWarning, "+failover-state-select-slave", MasterDetails(m));
-      [[fallthrough]];
-    }
-    case FailoverState::kSelectSlave: {
-      ReplicaSelection sel = SelectReplica(m, now, timing_);
-      if (sel.chosen.empty()) {
-        Emit(EventLevel::kWarning, "-failover-abort-no-good-slave", MasterDetails(m));
-        AbortFailover(m);
-        return;
-      }
-      Replica& r = m.replicas.at(sel.chosen);
-      r.promoted = true;
-      m.promoted = sel.chosen;
-      Emit(EventLevel::kWarning, "+selected-slave", ReplicaDetails(m, r));
-      m.failover_state = FailoverState::kSendSlaveofNoone;
-      m.failover_state_change_ms = now;
-      Emit(EventLevel::kNotice, "+failover-state-send-slaveof-noone", ReplicaDetails(m, r));
-      [[fallthrough]];
-    }
-    case FailoverState::kSendSlaveofNoone: {
-      Replica& r = m.replicas.at(m.promoted);
-      if (!r.link_up) {
-        if (now - m.failover_state_change_ms > m.settings.failover_timeout_ms) {
-          Emit(EventLevel::kWarning, "-failover-abort-slave-timeout", MasterDetails(m));
-          AbortFailover(m);
-        }
-        return;
-      }
-      Action a;
-      a.type = Action::Type::kPromote;
-      a.id = NextId();
-      a.target = Target{m.name, InstanceKind::kReplica, r.ip, r.port};
-      a.epoch = m.failover_epoch;
-      pending_.push_back(std::move(a));
-      Emit(EventLevel::kNotice, "+failover-state-wait-promotion", ReplicaDetails(m, r));
-      m.failover_state = FailoverState::kWaitPromotion;
-      m.failover_state_change_ms = now;
-      return;
-    }
-    case FailoverState::kWaitPromotion:
-      // Promotion is detected from the replica's INFO; here only the timeout.
-      if (now - m.failover_state_change_ms > m.settings.failover_timeout_ms) {
-        Emit(EventLevel::kWarning, "-failover-abort-slave-timeout", MasterDetails(m));
-        AbortFailover(m);
-      }
-      return;
-    case FailoverState::kReconfSlaves:
-      ReconfSlaves(m, now);
-      return;
-  }
-}
-
-void Sentinel::ReconfSlaves(Master& m, int64_t now) {
-  const Replica& promoted = m.replicas.at(m.promoted);
-  std::string host = promoted.ip;
-  int port = promoted.port;
-  int in_progress = 0;
-  for (auto& [addr, r] : m.replicas) {
-    // A replica that never acknowledged the re-point is given up on after 10 s, which also
-    // frees its parallel-syncs slot.
-    if (r.reconf_sent && now - r.reconf_sent_ms > timing_.slave_reconf_timeout_ms) {
-      Emit(EventLevel::kNotice, "-slave-reconf-sent-timeout", ReplicaDetails(m, r));
-      r.reconf_sent = false;
-      r.reconf_done = true;
-    }
-    if (r.reconf_sent || r.reconf_inprog) ++in_progress;
-  }
-  for (auto& [addr, r] : m.replicas) {
-    if (in_progress >= m.settings.parallel_syncs) break;
-    if (r.promoted || r.reconf_done) continue;
-    if (r.reconf_sent || r.reconf_inprog) continue;
-    if (!r.link_up) continue;
-    SendRepoint(m, r, host, port);
-    r.reconf_sent = true;
-    r.reconf_sent_ms = now;
-    ++in_progress;
-    Emit(EventLevel::kNotice, "+slave-reconf-sent", ReplicaDetails(m, r));
-  }
-  DetectFailoverEnd(m, now);
-}
-
-void Sentinel::DetectFailoverEnd(Master& m, int64_t now) {
-  bool timeout = now - m.failover_state_change_ms > m.settings.failover_timeout_ms;
-  int not_reconfigured = 0;
-  for (auto& [addr, r] : m.replicas) {
-    if (r.promoted || r.reconf_done) continue;
-    if (r.sdown) continue;
-    ++not_reconfigured;
-  }
-  if (not_reconfigured > 0 && !timeout) return;
-  if (timeout) Emit(EventLevel::kWarning, "-failover-end-for-timeout", MasterDetails(m));
-  Emit(EventLevel::kWarning, "+failover-end", MasterDetails(m));
-  m.failover_state = FailoverState::kUpdateConfig;
-  m.failover_state_change_ms = now;
-  if (timeout) {
-    // Past the timeout parallel-syncs no longer applies: re-point everyone left.
-    const Replica& promoted = m.replicas.at(m.promoted);
-    std::string host = promoted.ip;
-    int port = promoted.port;
-    for (auto& [addr, r] : m.replicas) {
-      if (r.promoted || r.reconf_done || r.reconf_sent) continue;
-      SendRepoint(m, r, host, port);
-      r.reconf_sent = true;
-      Emit(EventLevel::kNotice, "+slave-reconf-sent", ReplicaDetails(m, r));
-    }
-  }
 }
 
 void Sentinel::ResetMaster(Master& m, bool keep_sentinels, int64_t now) {
@@ -718,19 +451,7 @@ void Sentinel::UpdateReplicaInfo(Master& m, Replica& r, const ParsedInfo& info, 
   if (tilt_) return;
 
   // The replica we promoted now says it is a master: the failover took effect.
-  if (info.role == Role::kMaster && r.promoted &&
-      m.failover_state == FailoverState::kWaitPromotion) {
-    m.config_epoch = m.failover_epoch;
-    m.failover_state = FailoverState::kReconfSlaves;
-    m.failover_state_change_ms = now;
-    MarkDirty();
-    Emit(EventLevel::kWarning, "+promoted-slave", ReplicaDetails(m, r));
-    Emit(EventLevel::kWarning, "+failover-state-reconf-slaves", MasterDetails(m));
-    // Tell the others about the new config epoch right away.
-    for (auto& [addr, rr] : m.replicas) rr.last_hello_sent_ms = -1;
-    m.last_hello_sent_ms = -1;
-    return;
-  }
+  if (FailoverNotePromotion(m, r, info, now)) return;
   // A replica that claims to be master outside a failover is demoted, once that claim has
   // lasted long enough that it cannot be a failover we have not heard of yet.
   if (info.role == Role::kMaster && !m.FailoverInProgress() && MasterLooksSane(m) &&
@@ -740,31 +461,18 @@ void Sentinel::UpdateReplicaInfo(Master& m, Replica& r, const ParsedInfo& info, 
     r.role_reported_ms = now;  // do not resend on every INFO
     return;
   }
-  // A replica following the wrong master is fixed after the hello period.
+  // A replica following the wrong master is fixed once that has lasted failover-timeout (as
+  // in Redis): a shorter wait could undo a failover that other sentinels are still carrying
+  // out and whose new config epoch has not reached us yet.
   if (info.role == Role::kSlave && !m.FailoverInProgress() && MasterLooksSane(m) &&
       (r.master_host != m.ip || r.master_port != m.port) &&
-      now - r.conf_change_ms > timing_.hello_period_ms) {
+      now - r.conf_change_ms > m.settings.failover_timeout_ms) {
     SendRepoint(m, r, m.ip, m.port);
     Emit(EventLevel::kNotice, "+fix-slave-config", ReplicaDetails(m, r));
     r.conf_change_ms = now;
     return;
   }
-  // Progress of a re-point we sent during RECONF_SLAVES.
-  if (info.role == Role::kSlave && (r.reconf_sent || r.reconf_inprog) &&
-      m.failover_state >= FailoverState::kReconfSlaves && !m.promoted.empty()) {
-    const Replica& p = m.replicas.at(m.promoted);
-    if (r.master_host != p.ip || r.master_port != p.port) return;
-    if (r.reconf_sent) {
-      r.reconf_sent = false;
-      r.reconf_inprog = true;
-      Emit(EventLevel::kNotice, "+slave-reconf-inprog", ReplicaDetails(m, r));
-    }
-    if (r.reconf_inprog && r.master_link_up) {
-      r.reconf_inprog = false;
-      r.reconf_done = true;
-      Emit(EventLevel::kNotice, "+slave-reconf-done", ReplicaDetails(m, r));
-    }
-  }
+  FailoverNoteReconfProgress(m, r, info);
 }
 
 std::vector<Action> Sentinel::OnInfoReply(const Target& t, std::string_view text, int64_t now) {

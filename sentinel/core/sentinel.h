@@ -121,16 +121,27 @@ class Sentinel {
   Instance* FindInstance(const Target& t);
   Master* MasterByAddr(const std::string& ip, int port);
   void Periodic(Master& m, Instance& inst, InstanceKind kind, int64_t now);
+  // Health (health.cc): TILT, SDOWN, ODOWN and asking peers for their view.
+  void CheckTiltEntry(int64_t now);
+  bool StillInTilt(int64_t now);
   void CheckSdown(Master& m, Instance& inst, InstanceKind kind, const std::string& details,
                   int64_t now);
   void CheckOdown(Master& m, int64_t now);
   void AskOthers(Master& m, int64_t now, bool force);
+  // Failover state machine (failover.cc): one function per state, dispatched by FailoverStep.
   void StartFailoverIfNeeded(Master& m, int64_t now);
   void StartFailover(Master& m, int64_t now);
   void FailoverStep(Master& m, int64_t now);
-  void AbortFailover(Master& m);
-  void ReconfSlaves(Master& m, int64_t now);
+  bool FailoverWaitStart(Master& m, int64_t now);
+  bool FailoverSelectSlave(Master& m, int64_t now);
+  void FailoverSendSlaveofNoone(Master& m, int64_t now);
+  void FailoverWaitPromotion(Master& m, int64_t now);
+  void FailoverReconfSlaves(Master& m, int64_t now);
+  void FailoverUpdateConfig(Master& m);
+  bool FailoverNotePromotion(Master& m, Replica& r, const ParsedInfo& info, int64_t now);
+  void FailoverNoteReconfProgress(Master& m, Replica& r, const ParsedInfo& info);
   void DetectFailoverEnd(Master& m, int64_t now);
+  void AbortFailover(Master& m);
   void SwitchToPromoted(Master& m, const std::string& ip, int port);
   void ResetMaster(Master& m, bool keep_sentinels, int64_t now);
   std::string VoteLeader(Master& m, uint64_t req_epoch, const std::string& req_runid,

@@ -2,6 +2,8 @@
 // 10 s reconf-sent timeout, each driven on a fake clock with one sentinel (quorum 1).
 #include <gtest/gtest.h>
 
+#include "tests/unit/sentinel/sentinel_test_util.h"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -15,20 +17,7 @@ const Target kMaster{"mymaster", InstanceKind::kMaster, "127.0.0.1", 6379};
 const Target kR1{"mymaster", InstanceKind::kReplica, "127.0.0.1", 6380};
 const Target kR2{"mymaster", InstanceKind::kReplica, "127.0.0.1", 6381};
 
-SentinelConfig Config() {
-  SentinelConfig c;
-  c.myid = "0000000000000000000000000000000000000001";
-  c.announce_ip = "127.0.0.1";
-  MasterConfig m;
-  m.name = "mymaster";
-  m.ip = "127.0.0.1";
-  m.port = 6379;
-  m.settings.quorum = 1;
-  m.settings.down_after_ms = 1000;
-  m.settings.failover_timeout_ms = 5000;
-  c.masters.push_back(m);
-  return c;
-}
+SentinelConfig Config() { return testing::OneMasterConfig(1, 1000, 5000); }
 
 std::string SlaveOf(int port) {
   return "run_id:r\r\nrole:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:" +

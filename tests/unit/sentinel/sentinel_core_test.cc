@@ -1,6 +1,8 @@
 // Unit tests for the sentinel decision core, one rule per test, on a fake clock.
 #include <gtest/gtest.h>
 
+#include "tests/unit/sentinel/sentinel_test_util.h"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -13,24 +15,13 @@
 namespace vigil::sentinel {
 namespace {
 
-constexpr char kMyId[] = "0000000000000000000000000000000000000001";
+using testing::kMyId;
+
 constexpr char kPeerA[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 constexpr char kPeerB[] = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
 SentinelConfig OneMaster(int quorum, int64_t down_after = 1000, int64_t failover_timeout = 10000) {
-  SentinelConfig c;
-  c.myid = kMyId;
-  c.announce_ip = "127.0.0.1";
-  c.announce_port = 26379;
-  MasterConfig m;
-  m.name = "mymaster";
-  m.ip = "127.0.0.1";
-  m.port = 6379;
-  m.settings.quorum = quorum;
-  m.settings.down_after_ms = down_after;
-  m.settings.failover_timeout_ms = failover_timeout;
-  c.masters.push_back(m);
-  return c;
+  return testing::OneMasterConfig(quorum, down_after, failover_timeout);
 }
 
 std::vector<std::string> Events(const std::vector<Action>& acts) {
