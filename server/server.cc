@@ -165,16 +165,62 @@ void Server::Dispatch(Client& client, const std::vector<std::string>& args,
   }
   int argc = static_cast<int>(args.size());
   if ((run->arity > 0 && argc != run->arity) || (run->arity < 0 && argc < -run->arity)) {
+    ++command_stats_[full_name].rejected_calls;
     writer.Error(errors::WrongArity(full_name));
     return;
   }
   if (!client.authenticated() && !(run->flags & kCmdNoAuth)) {
+    ++command_stats_[full_name].rejected_calls;
     writer.Error(errors::kNoAuth);
     return;
   }
   ++stats_.total_commands_processed;
   CommandContext ctx{*this, client, args, writer, *run};
+  const size_t reply_start = writer.buffer()->size();
+  const int64_t start_us = MonotonicUs();
   run->handler(ctx);
+  const int64_t duration = MonotonicUs() - start_us;
+  auto& cs = command_stats_[full_name];
+  ++cs.calls;
+  cs.usec += static_cast<uint64_t>(duration);
+  // A reply that begins with '-' means the command itself failed.
+  const std::string& out = *writer.buffer();
+  if (out.size() > reply_start && out[reply_start] == '-') ++cs.failed_calls;
+  RecordSlowlog(client, args, duration);
+}
+
+void Server::RecordSlowlog(Client& client, const std::vector<std::string>& args,
+                           int64_t duration_us) {
+  const int64_t threshold = config_->slowlog_log_slower_than;
+  if (threshold < 0 || duration_us < threshold) return;
+  // Redis keeps at most 32 arguments (the last one says how many more) and
+  // cuts each at 128 bytes, so a huge command cannot bloat the log.
+  constexpr size_t kMaxArgs = 32, kMaxArgLen = 128;
+  SlowlogEntry e;
+  e.id = next_slowlog_id_++;
+  e.unix_time = UnixMs() / 1000;
+  e.duration_us = duration_us;
+  size_t n = std::min(args.size(), kMaxArgs);
+  for (size_t i = 0; i < n; ++i) {
+    if (n == kMaxArgs && i == kMaxArgs - 1 && args.size() > kMaxArgs) {
+      e.args.push_back("... (" + std::to_string(args.size() - kMaxArgs + 1) + " more arguments)");
+    } else if (args[i].size() > kMaxArgLen) {
+      e.args.push_back(args[i].substr(0, kMaxArgLen) + "... (" +
+                       std::to_string(args[i].size() - kMaxArgLen) + " more bytes)");
+    } else {
+      e.args.push_back(args[i]);
+    }
+  }
+  e.peer = client.peer();
+  e.client_name = client.name();
+  slowlog_.push_front(std::move(e));
+  while (static_cast<int64_t>(slowlog_.size()) > std::max<int64_t>(0, config_->slowlog_max_len))
+    slowlog_.pop_back();
+}
+
+void Server::ResetStats() {
+  stats_ = ServerStats{};
+  command_stats_.clear();
 }
 
 void Server::ScheduleCron() {

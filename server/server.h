@@ -8,6 +8,7 @@
 #include <boost/asio.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,6 +23,23 @@
 namespace vigil::server {
 
 class Client;
+
+// Per-command counters for INFO commandstats.
+struct CommandStats {
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
+};
+
+struct SlowlogEntry {
+  uint64_t id = 0;
+  int64_t unix_time = 0;
+  int64_t duration_us = 0;
+  std::vector<std::string> args;  // already trimmed as Redis does
+  std::string peer;
+  std::string client_name;
+};
 
 struct ServerStats {
   uint64_t total_connections_received = 0;
@@ -58,6 +76,9 @@ class Server {
   const std::string& config_file() const { return config_file_; }
   const CommandTable& commands() const { return table_; }
   ServerStats& stats() { return stats_; }
+  std::map<std::string, CommandStats>& command_stats() { return command_stats_; }
+  std::deque<SlowlogEntry>& slowlog() { return slowlog_; }
+  void ResetStats();
   const std::string& run_id() const { return run_id_; }
   int64_t start_ms() const { return start_ms_; }
   boost::asio::io_context& io() { return io_; }
@@ -80,6 +101,10 @@ class Server {
   std::vector<Database> dbs_;
   CommandTable table_;
   ServerStats stats_;
+  std::map<std::string, CommandStats> command_stats_;
+  std::deque<SlowlogEntry> slowlog_;
+  uint64_t next_slowlog_id_ = 0;
+  void RecordSlowlog(Client& client, const std::vector<std::string>& args, int64_t duration_us);
   uint64_t next_client_id_ = 1;
   std::string run_id_;
   int64_t start_ms_;

@@ -1,4 +1,6 @@
-// Server administration: INFO CONFIG CLIENT COMMAND TIME SHUTDOWN.
+// Server administration: INFO CONFIG CLIENT COMMAND SLOWLOG OBJECT DEBUG LASTSAVE TIME
+// SHUTDOWN.
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -8,6 +10,7 @@
 #include "common/util/strings.h"
 #include "server/command_table.h"
 #include "server/connection.h"
+#include "server/db/database.h"
 #include "server/errors.h"
 #include "server/server.h"
 
@@ -50,20 +53,79 @@ std::string InfoKeyspace(Server& s) {
   return out;
 }
 
+std::string HumanBytes(uint64_t n) {
+  const char* units[] = {"B", "K", "M", "G", "T"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{}B", n) : fmt::format("{:.2f}{}", v, units[u]);
+}
+
+uint64_t RssBytes() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::string InfoMemory(Server& s) {
+  struct mallinfo2 mi = mallinfo2();
+  uint64_t used = mi.uordblks + mi.hblkhd;
+  uint64_t rss = RssBytes();
+  return fmt::format(
+      "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
+      "used_memory_rss_human:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\n"
+      "maxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2f}\r\nmem_allocator:libc\r\n",
+      used, HumanBytes(used), rss, HumanBytes(rss), s.config().maxmemory,
+      HumanBytes(static_cast<uint64_t>(s.config().maxmemory)), s.config().maxmemory_policy,
+      used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0);
+}
+
+std::string InfoCpu(Server&) {
+  struct rusage self {};
+  getrusage(RUSAGE_SELF, &self);
+  auto secs = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
+  return fmt::format(
+      "# CPU\r\nused_cpu_sys:{:.6f}\r\nused_cpu_user:{:.6f}\r\nused_cpu_sys_children:0.000000"
+      "\r\nused_cpu_user_children:0.000000\r\n",
+      secs(self.ru_stime), secs(self.ru_utime));
+}
+
+std::string InfoCommandStats(Server& s) {
+  std::string out = "# Commandstats\r\n";
+  for (const auto& [name, cs] : s.command_stats()) {
+    double per = cs.calls ? static_cast<double>(cs.usec) / static_cast<double>(cs.calls) : 0.0;
+    out += fmt::format("cmdstat_{}:calls={},usec={},usec_per_call={:.2f},rejected_calls={},"
+                       "failed_calls={}\r\n",
+                       name, cs.calls, cs.usec, per, cs.rejected_calls, cs.failed_calls);
+  }
+  return out;
+}
+
 void CmdInfo(CommandContext& ctx) {
   using Fn = std::string (*)(Server&);
   const std::vector<std::pair<std::string, Fn>> sections = {
-      {"server", &InfoServer}, {"clients", &InfoClients}, {"stats", &InfoStats},
+      {"server", &InfoServer},     {"clients", &InfoClients},
+      {"memory", &InfoMemory},     {"stats", &InfoStats},
+      {"cpu", &InfoCpu},           {"commandstats", &InfoCommandStats},
       {"keyspace", &InfoKeyspace}};
   std::vector<std::string> wanted;
   for (size_t i = 1; i < ctx.argc(); ++i) wanted.push_back(ToLower(ctx.args[i]));
-  bool all = wanted.empty() ||
-             std::any_of(wanted.begin(), wanted.end(), [](const std::string& w) {
-               return w == "all" || w == "default" || w == "everything";
-             });
+  auto has = [&wanted](const char* w) {
+    return std::find(wanted.begin(), wanted.end(), w) != wanted.end();
+  };
+  // "default" (and no argument) leaves out commandstats, as Redis does.
+  bool all = has("all") || has("everything");
+  bool dflt = wanted.empty() || has("default");
   std::string out;
   for (const auto& [name, fn] : sections) {
-    if (!all && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) continue;
+    bool in_default = name != "commandstats";
+    if (!all && !(dflt && in_default) && !has(name.c_str())) continue;
     if (!out.empty()) out += "\r\n";
     out += fn(ctx.server);
   }
@@ -98,7 +160,7 @@ void CmdConfigRewrite(CommandContext& ctx) {
 }
 
 void CmdConfigResetStat(CommandContext& ctx) {
-  ctx.server.stats() = ServerStats{};
+  ctx.server.ResetStats();
   ctx.reply.SimpleString("OK");
 }
 
@@ -221,6 +283,90 @@ void CmdShutdown(CommandContext& ctx) {
   ctx.server.Shutdown();
 }
 
+// SLOWLOG GET [count]: newest first; count -1 means all (Redis 7).
+void CmdSlowlogGet(CommandContext& ctx) {
+  auto& log = ctx.server.slowlog();
+  int64_t count = 10;
+  if (ctx.argc() == 3) {
+    auto v = ParseInt64(ctx.args[2]);
+    if (!v || *v < -1) return ctx.reply.Error("ERR count should be greater than or equal to -1");
+    count = *v == -1 ? static_cast<int64_t>(log.size()) : *v;
+  }
+  int64_t n = std::min<int64_t>(count, static_cast<int64_t>(log.size()));
+  ctx.reply.ArrayHeader(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& e = log[static_cast<size_t>(i)];
+    ctx.reply.ArrayHeader(6);
+    ctx.reply.Integer(static_cast<int64_t>(e.id));
+    ctx.reply.Integer(e.unix_time);
+    ctx.reply.Integer(e.duration_us);
+    ctx.reply.BulkArray(e.args);
+    ctx.reply.Bulk(e.peer);
+    ctx.reply.Bulk(e.client_name);
+  }
+}
+
+void CmdSlowlogLen(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.server.slowlog().size()));
+}
+
+void CmdSlowlogReset(CommandContext& ctx) {
+  ctx.server.slowlog().clear();
+  ctx.reply.SimpleString("OK");
+}
+
+// Redis's string encodings: "int" for values that fit a long, "embstr" up to
+// 44 bytes, "raw" above. vigil stores them all the same way today; reporting
+// Redis's names keeps tools that inspect OBJECT ENCODING working.
+const char* StringEncoding(const std::string& v) {
+  if (v.size() <= 20 && ParseInt64(v)) return "int";
+  return v.size() <= 44 ? "embstr" : "raw";
+}
+
+void CmdObjectEncoding(CommandContext& ctx) {
+  Object* o = ctx.db().Lookup(ctx.args[2], UnixMs());
+  if (!o) return ctx.reply.Null();
+  ctx.reply.Bulk(StringEncoding(o->str));
+}
+
+void CmdObjectIdleTime(CommandContext& ctx) {
+  int64_t now = UnixMs();
+  // Look up without touching the access time.
+  auto exp = ctx.db().GetExpire(ctx.args[2]);
+  const auto& map = ctx.db().map();
+  auto it = map.find(std::string_view(ctx.args[2]));
+  if (it == map.end() || (exp && *exp <= now)) return ctx.reply.Null();
+  ctx.reply.Integer((now - it->second.lru_ms) / 1000);
+}
+
+void CmdObjectRefCount(CommandContext& ctx) {
+  if (!ctx.db().Lookup(ctx.args[2], UnixMs())) return ctx.reply.Null();
+  ctx.reply.Integer(1);
+}
+
+void CmdObjectFreq(CommandContext& ctx) {
+  if (!ctx.db().Lookup(ctx.args[2], UnixMs())) return ctx.reply.Null();
+  ctx.reply.Error(
+      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+      "that when switching between policies at runtime LRU and LFU data will take some time to "
+      "adjust.");
+}
+
+void CmdDebugSleep(CommandContext& ctx) {
+  auto secs = ParseDouble(ctx.args[2]);
+  if (!secs) return ctx.reply.Error(errors::kNotFloat);
+  // DEBUG SLEEP blocks the whole server on purpose: tests use it to simulate
+  // a stuck instance.
+  if (*secs > 0) usleep(static_cast<useconds_t>(*secs * 1e6));
+  ctx.reply.SimpleString("OK");
+}
+
+void CmdLastSave(CommandContext& ctx) {
+  // No snapshot has been taken yet (persistence is a later stage): Redis
+  // reports its start time in that case.
+  ctx.reply.Integer((UnixMs() - (MonotonicMs() - ctx.server.start_ms())) / 1000);
+}
+
 void SubcommandDispatchError(CommandContext& ctx) {
   ctx.reply.Error("ERR unknown subcommand '" + ctx.args[1].substr(0, 128) + "'. Try " +
                   ToUpper(ctx.args[0]) + " HELP.");
@@ -247,6 +393,19 @@ void RegisterServerAdminCommands(CommandTable& t) {
       .Add({"command", -1, kCmdLoading | kCmdStale, 0, 0, 0, &CmdCommand,
             {{"count", 2, 0, 0, 0, 0, &CmdCommandCount},
              {"docs", -2, 0, 0, 0, 0, &CmdCommandDocs}}})
+      .Add({"slowlog", -2, kCmdAdmin | kCmdLoading | kCmdStale, 0, 0, 0,
+            &SubcommandDispatchError,
+            {{"get", -2, kCmdAdmin, 0, 0, 0, &CmdSlowlogGet},
+             {"len", 2, kCmdAdmin, 0, 0, 0, &CmdSlowlogLen},
+             {"reset", 2, kCmdAdmin, 0, 0, 0, &CmdSlowlogReset}}})
+      .Add({"object", -2, kCmdReadOnly, 0, 0, 0, &SubcommandDispatchError,
+            {{"encoding", 3, kCmdReadOnly, 2, 2, 1, &CmdObjectEncoding},
+             {"idletime", 3, kCmdReadOnly, 2, 2, 1, &CmdObjectIdleTime},
+             {"refcount", 3, kCmdReadOnly, 2, 2, 1, &CmdObjectRefCount},
+             {"freq", 3, kCmdReadOnly, 2, 2, 1, &CmdObjectFreq}}})
+      .Add({"debug", -2, kA, 0, 0, 0, &SubcommandDispatchError,
+            {{"sleep", 3, kA, 0, 0, 0, &CmdDebugSleep}}})
+      .Add({"lastsave", 1, kCmdFast | kCmdLoading | kCmdStale, 0, 0, 0, &CmdLastSave})
       .Add({"time", 1, kCmdFast | kCmdLoading | kCmdStale, 0, 0, 0, &CmdTime})
       .Add({"shutdown", -1, kA, 0, 0, 0, &CmdShutdown});
 }

@@ -158,6 +158,34 @@ class StringsAndKeys(unittest.TestCase):
         with self.assertRaisesRegex(redis.ResponseError, "DB index is out of range"):
             r.swapdb(0, 16)
 
+    def test_slowlog_object_info(self):
+        r = self.r
+        r.config_set("slowlog-log-slower-than", "0")
+        r.slowlog_reset()
+        r.set("n", "12345")
+        r.set("e", "x" * 10)
+        r.set("raw", "x" * 100)
+        entries = r.slowlog_get(10)
+        self.assertGreaterEqual(len(entries), 3)
+        cmd = entries[0]["command"]
+        cmd = cmd.decode() if isinstance(cmd, bytes) else cmd
+        self.assertEqual(cmd, "SET raw " + "x" * 100)
+        self.assertGreaterEqual(r.slowlog_len(), 3)
+        r.config_set("slowlog-log-slower-than", "10000")
+        self.assertEqual(r.object("encoding", "n"), "int")
+        self.assertEqual(r.object("encoding", "e"), "embstr")
+        self.assertEqual(r.object("encoding", "raw"), "raw")
+        self.assertIsNone(r.object("encoding", "missing"))
+        self.assertEqual(r.object("idletime", "n"), 0)
+        info = r.info("all")
+        for field in ("redis_version", "run_id", "connected_clients", "used_memory",
+                      "used_cpu_sys", "total_commands_processed", "cmdstat_set"):
+            self.assertIn(field, info)
+        self.assertEqual(info["cmdstat_set"]["calls"] >= 3, True)
+        self.assertNotIn("cmdstat_set", r.info())
+        self.assertTrue(r.execute_command("DEBUG", "SLEEP", "0"))
+        self.assertGreater(r.lastsave().year, 2000)
+
     def test_expiry_removes_keys_without_access(self):
         r = self.r
         for i in range(200):
