@@ -4,6 +4,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <spdlog/spdlog.h>
+
 #include "common/util/clock.h"
 #include "server/server.h"
 
@@ -88,6 +90,15 @@ void Client::OnRead(const boost::system::error_code& ec, size_t n) {
   last_interaction_ms_ = MonotonicMs();
   pending_.append(read_buf_.data(), n);
   ProcessInput();
+  // client-query-buffer-limit: a client that sends a command bigger than the
+  // limit (or never finishes one) is dropped before it can exhaust memory.
+  const size_t query_bytes = pending_.size() + parser_.pending_bytes();
+  if (static_cast<int64_t>(query_bytes) > server_.config().client_query_buffer_limit) {
+    spdlog::warn("Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+                 id_, peer_, query_bytes);
+    Close();
+    return;
+  }
   Flush();
   if (!closed_ && !close_after_reply_) DoRead();
 }

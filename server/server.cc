@@ -50,6 +50,10 @@ std::string UnknownArg(std::string_view a) {
 
 }  // namespace
 
+bool ProtectedModeRefuses(const ServerConfig& cfg, bool peer_is_loopback) {
+  return cfg.protected_mode && !cfg.bind_explicit && cfg.requirepass.empty() && !peer_is_loopback;
+}
+
 Database& CommandContext::db() { return server.db(client.db_index()); }
 
 Server::Server(ServerConfig* config, config::Registry* registry, std::string config_file)
@@ -120,8 +124,7 @@ void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
       if (static_cast<int64_t>(clients_.size()) >= config_->maxclients) {
         refuse = errors::kMaxClients;
         ++stats_.rejected_connections;
-      } else if (config_->protected_mode && !config_->bind_explicit &&
-                 config_->requirepass.empty() && !client->peer_is_loopback()) {
+      } else if (ProtectedModeRefuses(*config_, client->peer_is_loopback())) {
         refuse = kDeniedProtected;
       }
       AddClient(client);

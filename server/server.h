@@ -52,6 +52,10 @@ struct ServerStats {
   uint64_t total_net_output_bytes = 0;
 };
 
+// Redis's protected mode: with no password and no explicit bind, only
+// loopback clients are served.
+bool ProtectedModeRefuses(const ServerConfig& cfg, bool peer_is_loopback);
+
 class Server {
  public:
   Server(ServerConfig* config, config::Registry* registry, std::string config_file);

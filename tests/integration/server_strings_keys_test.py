@@ -212,6 +212,44 @@ class StringsAndKeys(unittest.TestCase):
         self.assertIn("redis_version", r.info("server"))
 
 
+class Limits(unittest.TestCase):
+    def test_maxclients(self):
+        srv = VigilServer(BINARY, ["maxclients 2"]).start()
+        try:
+            a = redis.Redis(port=srv.port)
+            b = redis.Redis(port=srv.port)
+            a.ping()
+            b.ping()
+            self.assertEqual(srv.raw(b"PING\r\n", 1.0),
+                             b"-ERR max number of clients reached\r\n<closed>")
+            self.assertTrue(a.ping())
+        finally:
+            srv.stop()
+
+    def test_query_buffer_limit_closes_the_client(self):
+        srv = VigilServer(BINARY, ["client-query-buffer-limit 1mb"]).start()
+        try:
+            payload = b"*2\r\n$4\r\nECHO\r\n$2000000\r\n" + b"x" * 1500000
+            out = srv.raw(payload, 2.0)
+            self.assertTrue(out.endswith(b"<closed>"), out[:100])
+            self.assertTrue(redis.Redis(port=srv.port).ping())
+            with open(srv.log) as f:
+                self.assertIn("max query buffer length", f.read())
+        finally:
+            srv.stop()
+
+    def test_hello_3_switches_to_resp3(self):
+        srv = VigilServer(BINARY).start()
+        try:
+            out = srv.raw(b"HELLO 3\r\nCONFIG GET maxmemory\r\nHELLO 2\r\nCONFIG GET maxmemory\r\n", 0.5)
+            self.assertTrue(out.startswith(b"%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n"), out)
+            self.assertIn(b"%1\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n", out)
+            self.assertTrue(out.endswith(b"*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n"), out)
+            self.assertEqual(srv.raw(b"HELLO 4\r\n", 0.5), b"-NOPROTO unsupported protocol version\r\n")
+        finally:
+            srv.stop()
+
+
 class Auth(unittest.TestCase):
     def test_requirepass(self):
         srv = VigilServer(BINARY, ["requirepass foobared"]).start()
