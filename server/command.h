@@ -28,6 +28,7 @@ enum CommandFlags : uint32_t {
   kCmdDenyOom = 1 << 9,
   kCmdNoScript = 1 << 10,
   kCmdBlocking = 1 << 11,
+  kCmdSkipMonitor = 1 << 12,  // never shown to MONITOR (AUTH, HELLO carry secrets)
 };
 
 struct CommandContext;

@@ -58,6 +58,12 @@ Client::Client(Server& server, asio::ip::tcp::socket socket, uint64_t id)
 
 void Client::Start() { DoRead(); }
 
+void Client::Push(std::string_view bytes) {
+  if (closed_) return;
+  out_.append(bytes);
+  Flush();
+}
+
 void Client::Reject(std::string_view msg) {
   writer_.Error(msg);
   close_after_reply_ = true;

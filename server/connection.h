@@ -31,6 +31,12 @@ class Client : public std::enable_shared_from_this<Client> {
   // Closes now (CLIENT KILL, shutdown, timeout).
   void Close();
 
+  // Appends already-encoded bytes (MONITOR feed, later pub/sub messages) and
+  // starts writing them.
+  void Push(std::string_view bytes);
+  bool is_monitor() const { return monitor_; }
+  void set_monitor(bool m) { monitor_ = m; }
+
   uint64_t id() const { return id_; }
   int db_index() const { return db_index_; }
   void set_db_index(int i) { db_index_ = i; }
@@ -79,6 +85,7 @@ class Client : public std::enable_shared_from_this<Client> {
   bool writing_in_progress_ = false;
   bool close_after_reply_ = false;
   bool closed_ = false;
+  bool monitor_ = false;
 };
 
 }  // namespace vigil::server

@@ -140,7 +140,30 @@ void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
 
 void Server::AddClient(std::shared_ptr<Client> c) { clients_[c->id()] = std::move(c); }
 
-void Server::RemoveClient(uint64_t id) { clients_.erase(id); }
+void Server::RemoveClient(uint64_t id) {
+  clients_.erase(id);
+  std::erase(monitors_, id);
+}
+
+// Sends `+<unix.micro> [db addr] "cmd" "arg" ...` to every MONITOR client, in
+// Redis's format (arguments quoted as sdscatrepr does).
+void Server::FeedMonitors(const Client& client, const std::vector<std::string>& args,
+                          int64_t unix_us) {
+  char ts[64];
+  std::snprintf(ts, sizeof(ts), "+%lld.%06lld [%d %s]", static_cast<long long>(unix_us / 1000000),
+                static_cast<long long>(unix_us % 1000000), client.db_index(),
+                client.peer().c_str());
+  std::string line = ts;
+  for (const auto& a : args) {
+    line += ' ';
+    line += QuoteRepr(a);
+  }
+  line += "\r\n";
+  for (uint64_t id : monitors_) {
+    auto it = clients_.find(id);
+    if (it != clients_.end() && it->second.get() != &client) it->second->Push(line);
+  }
+}
 
 void Server::Dispatch(Client& client, const std::vector<std::string>& args,
                       resp::Writer& writer) {
@@ -181,6 +204,8 @@ void Server::Dispatch(Client& client, const std::vector<std::string>& args,
   CommandContext ctx{*this, client, args, writer, *run};
   const size_t reply_start = writer.buffer()->size();
   const int64_t start_us = MonotonicUs();
+  if (!monitors_.empty() && !((run->flags | spec->flags) & (kCmdAdmin | kCmdSkipMonitor)))
+    FeedMonitors(client, args, UnixUs());
   run->handler(ctx);
   const int64_t duration = MonotonicUs() - start_us;
   auto& cs = command_stats_[full_name];

@@ -71,6 +71,7 @@ class Server {
 
   void AddClient(std::shared_ptr<Client> c);
   void RemoveClient(uint64_t id);
+  void AddMonitor(uint64_t id) { monitors_.push_back(id); }
   const std::map<uint64_t, std::shared_ptr<Client>>& clients() const { return clients_; }
 
   Database& db(int index) { return dbs_[index]; }
@@ -107,6 +108,8 @@ class Server {
   ServerStats stats_;
   std::map<std::string, CommandStats> command_stats_;
   std::deque<SlowlogEntry> slowlog_;
+  std::vector<uint64_t> monitors_;  // client ids in MONITOR mode
+  void FeedMonitors(const Client& client, const std::vector<std::string>& args, int64_t unix_us);
   uint64_t next_slowlog_id_ = 0;
   void RecordSlowlog(Client& client, const std::vector<std::string>& args, int64_t duration_us);
   uint64_t next_client_id_ = 1;

@@ -149,8 +149,9 @@ void RegisterConnectionCommands(CommandTable& t) {
       .Add({"echo", 2, kConn, 0, 0, 0, &CmdEcho})
       .Add({"quit", -1, kConn | kCmdNoAuth, 0, 0, 0, &CmdQuit})
       .Add({"select", 2, kConn, 0, 0, 0, &CmdSelect})
-      .Add({"auth", -2, kConn | kCmdNoAuth | kCmdNoScript, 0, 0, 0, &CmdAuth})
-      .Add({"hello", -1, kConn | kCmdNoAuth | kCmdNoScript, 0, 0, 0, &CmdHello})
+      .Add({"auth", -2, kConn | kCmdNoAuth | kCmdNoScript | kCmdSkipMonitor, 0, 0, 0, &CmdAuth})
+      .Add({"hello", -1, kConn | kCmdNoAuth | kCmdNoScript | kCmdSkipMonitor, 0, 0, 0,
+            &CmdHello})
       .Add({"reset", 1, kConn | kCmdNoAuth | kCmdNoScript, 0, 0, 0, &CmdReset});
 }
 

@@ -1,5 +1,5 @@
-// Server administration: INFO CONFIG CLIENT COMMAND SLOWLOG OBJECT DEBUG LASTSAVE TIME
-// SHUTDOWN.
+// Server administration: INFO CONFIG CLIENT COMMAND SLOWLOG OBJECT DEBUG MONITOR LASTSAVE
+// TIME SHUTDOWN.
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -183,11 +183,12 @@ void CmdClientGetName(CommandContext& ctx) {
 std::string ClientLine(const Client& c) {
   int64_t now = MonotonicMs();
   return fmt::format(
-      "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 "
+      "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
       "multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 obl=0 oll=0 omem={} tot-mem=0 "
       "events=r cmd={} user=default redir=-1 resp={}\n",
       c.id(), c.peer(), c.local(), c.name(), (now - c.created_ms()) / 1000,
-      (now - c.last_interaction_ms()) / 1000, c.db_index(), c.query_buffer_size(),
+      (now - c.last_interaction_ms()) / 1000, c.is_monitor() ? "O" : "N", c.db_index(),
+      c.query_buffer_size(),
       c.output_buffer_size(), ToLower(c.last_command()), c.protocol());
 }
 
@@ -367,6 +368,14 @@ void CmdLastSave(CommandContext& ctx) {
   ctx.reply.Integer((UnixMs() - (MonotonicMs() - ctx.server.start_ms())) / 1000);
 }
 
+void CmdMonitor(CommandContext& ctx) {
+  if (!ctx.client.is_monitor()) {
+    ctx.client.set_monitor(true);
+    ctx.server.AddMonitor(ctx.client.id());
+  }
+  ctx.reply.SimpleString("OK");
+}
+
 void SubcommandDispatchError(CommandContext& ctx) {
   ctx.reply.Error("ERR unknown subcommand '" + ctx.args[1].substr(0, 128) + "'. Try " +
                   ToUpper(ctx.args[0]) + " HELP.");
@@ -405,6 +414,7 @@ void RegisterServerAdminCommands(CommandTable& t) {
              {"freq", 3, kCmdReadOnly, 2, 2, 1, &CmdObjectFreq}}})
       .Add({"debug", -2, kA, 0, 0, 0, &SubcommandDispatchError,
             {{"sleep", 3, kA, 0, 0, 0, &CmdDebugSleep}}})
+      .Add({"monitor", 1, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, 0, 0, 0, &CmdMonitor})
       .Add({"lastsave", 1, kCmdFast | kCmdLoading | kCmdStale, 0, 0, 0, &CmdLastSave})
       .Add({"time", 1, kCmdFast | kCmdLoading | kCmdStale, 0, 0, 0, &CmdTime})
       .Add({"shutdown", -1, kA, 0, 0, 0, &CmdShutdown});

@@ -186,6 +186,27 @@ class StringsAndKeys(unittest.TestCase):
         self.assertTrue(r.execute_command("DEBUG", "SLEEP", "0"))
         self.assertGreater(r.lastsave().year, 2000)
 
+    def test_monitor_sees_commands_but_not_secrets(self):
+        import re
+        import socket
+        with socket.create_connection(("127.0.0.1", self.srv.port), timeout=2) as mon:
+            mon.sendall(b"MONITOR\r\n")
+            self.assertEqual(mon.recv(100), b"+OK\r\n")
+            self.r.set("greeting", "hello world")
+            try:
+                self.r.execute_command("AUTH", "x", "y")
+            except redis.ResponseError:
+                pass
+            self.r.get("greeting")
+            got = b""
+            while got.count(b"\r\n") < 2:
+                got += mon.recv(1000)
+            lines = got.decode().splitlines()
+            self.assertRegex(lines[0], r'^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "SET" "greeting" "hello world"$')
+            self.assertRegex(lines[1], r'"GET" "greeting"$')
+            self.assertNotIn("AUTH", got.decode().upper().replace("GREETING", ""))
+            self.assertIn("flags=O", self.r.execute_command("CLIENT", "LIST"))
+
     def test_expiry_removes_keys_without_access(self):
         r = self.r
         for i in range(200):
