@@ -257,13 +257,64 @@ void CmdCommandCount(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.server.commands().all().size()));
 }
 
-// COMMAND with no arguments: redis-cli 7 only needs the reply to be an array;
-// full COMMAND INFO/DOCS come with the rest of the command table metadata.
+// COMMAND / COMMAND INFO entries in Redis 7's shape: name, arity, flags,
+// first key, last key, step, ACL categories, tips, key specs, subcommands.
+void ReplyCommandInfo(resp::Writer& w, const CommandSpec& c, const std::string& name) {
+  static const std::pair<uint32_t, const char*> kFlagNames[] = {
+      {kCmdWrite, "write"},         {kCmdReadOnly, "readonly"},  {kCmdDenyOom, "denyoom"},
+      {kCmdAdmin, "admin"},         {kCmdPubSub, "pubsub"},      {kCmdNoScript, "noscript"},
+      {kCmdBlocking, "blocking"},   {kCmdLoading, "loading"},    {kCmdStale, "stale"},
+      {kCmdSkipMonitor, "skip_monitor"}, {kCmdFast, "fast"},     {kCmdNoAuth, "no_auth"},
+  };
+  w.ArrayHeader(10);
+  w.Bulk(name);
+  w.Integer(c.arity);
+  std::vector<std::string> flags;
+  for (const auto& [bit, text] : kFlagNames)
+    if (c.flags & bit) flags.emplace_back(text);
+  w.SetHeader(static_cast<int64_t>(flags.size()));
+  for (const auto& f : flags) w.SimpleString(f);
+  w.Integer(c.first_key);
+  w.Integer(c.last_key);
+  w.Integer(c.key_step);
+  w.SetHeader(0);    // ACL categories: no ACLs yet
+  w.SetHeader(0);    // tips
+  w.ArrayHeader(0);  // key specs: first/last/step above carry the same facts
+  w.ArrayHeader(static_cast<int64_t>(c.subcommands.size()));
+  for (const auto& sub : c.subcommands) ReplyCommandInfo(w, sub, name + "|" + sub.name);
+}
+
 void CmdCommand(CommandContext& ctx) {
   if (ctx.argc() > 1) {
-    return ctx.reply.Error("ERR unknown subcommand '" + ctx.args[1] + "'. Try COMMAND HELP.");
+    return ctx.reply.Error("ERR unknown subcommand '" + ctx.args[1].substr(0, 128) +
+                           "'. Try COMMAND HELP.");
   }
-  ctx.reply.ArrayHeader(0);
+  const auto& all = ctx.server.commands().all();
+  ctx.reply.ArrayHeader(static_cast<int64_t>(all.size()));
+  for (const auto& [name, spec] : all) ReplyCommandInfo(ctx.reply, spec, name);
+}
+
+// COMMAND INFO [name ...]: nil for unknown names; no names means all.
+void CmdCommandInfo(CommandContext& ctx) {
+  const auto& table = ctx.server.commands();
+  if (ctx.argc() == 2) {
+    ctx.reply.ArrayHeader(static_cast<int64_t>(table.all().size()));
+    for (const auto& [name, spec] : table.all()) ReplyCommandInfo(ctx.reply, spec, name);
+    return;
+  }
+  ctx.reply.ArrayHeader(static_cast<int64_t>(ctx.argc() - 2));
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    const CommandSpec* spec = table.Find(ctx.args[i]);
+    if (spec) ReplyCommandInfo(ctx.reply, *spec, spec->name); else ctx.reply.NullArray();
+  }
+}
+
+// COMMAND LIST (the FILTERBY forms are not supported yet).
+void CmdCommandList(CommandContext& ctx) {
+  if (ctx.argc() > 2) return ctx.reply.Error(errors::kSyntax);
+  const auto& all = ctx.server.commands().all();
+  ctx.reply.ArrayHeader(static_cast<int64_t>(all.size()));
+  for (const auto& [name, spec] : all) ctx.reply.Bulk(name);
 }
 
 void CmdCommandDocs(CommandContext& ctx) { ctx.reply.MapHeader(0); }
@@ -401,6 +452,8 @@ void RegisterServerAdminCommands(CommandTable& t) {
              {"kill", -3, kCmdAdmin, 0, 0, 0, &CmdClientKill}}})
       .Add({"command", -1, kCmdLoading | kCmdStale, 0, 0, 0, &CmdCommand,
             {{"count", 2, 0, 0, 0, 0, &CmdCommandCount},
+             {"info", -2, 0, 0, 0, 0, &CmdCommandInfo},
+             {"list", -2, 0, 0, 0, 0, &CmdCommandList},
              {"docs", -2, 0, 0, 0, 0, &CmdCommandDocs}}})
       .Add({"slowlog", -2, kCmdAdmin | kCmdLoading | kCmdStale, 0, 0, 0,
             &SubcommandDispatchError,

@@ -207,6 +207,23 @@ class StringsAndKeys(unittest.TestCase):
             self.assertNotIn("AUTH", got.decode().upper().replace("GREETING", ""))
             self.assertIn("flags=O", self.r.execute_command("CLIENT", "LIST"))
 
+    def test_command_introspection(self):
+        r = self.r
+        # "COMMAND X" as one name: redis-py then skips its COMMAND reply parser
+        # (and splits the name into two arguments on the wire).
+        count = r.execute_command("COMMAND COUNT")
+        self.assertGreater(count, 50)
+        self.assertEqual(len(r.execute_command("COMMAND LIST")), count)
+        info = r.execute_command("COMMAND INFO", "get", "nosuch")
+        self.assertEqual(info[0][0], "get")
+        self.assertEqual(info[0][1], 2)
+        self.assertIn("readonly", info[0][2])
+        self.assertEqual(info[0][3:6], [1, 1, 1])
+        self.assertIsNone(info[1])
+        cfg = r.execute_command("COMMAND INFO", "config")[0]
+        self.assertIn("config|get", [sub[0] for sub in cfg[9]])
+        self.assertIn("OK", self.srv.cli("SET", "hinted", "1"))
+
     def test_expiry_removes_keys_without_access(self):
         r = self.r
         for i in range(200):
