@@ -1,0 +1,170 @@
+// A chained hash table with power-of-two buckets, as Redis's dict: it gives
+// SCAN its guarantee (every element present for the whole scan is returned
+// at least once, even if the table grows or shrinks between calls) through
+// the reverse-binary cursor, which std::unordered_map's prime bucket counts
+// cannot offer. Resizing is done at once for now; incremental rehashing is a
+// later latency optimisation that keeps the same cursor semantics.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace vigil::server {
+
+template <typename V>
+class Dict {
+ public:
+  Dict() = default;
+  Dict(const Dict&) = delete;
+  Dict& operator=(const Dict&) = delete;
+  ~Dict() { Clear(); }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  V* Find(std::string_view key) {
+    if (table_.empty()) return nullptr;
+    for (Node* n = table_[Hash(key) & Mask()]; n; n = n->next)
+      if (n->key == key) return &n->value;
+    return nullptr;
+  }
+  const V* Find(std::string_view key) const { return const_cast<Dict*>(this)->Find(key); }
+
+  // Inserts or replaces; returns the stored value and whether it was new.
+  std::pair<V*, bool> Upsert(std::string_view key, V value) {
+    if (V* v = Find(key)) {
+      *v = std::move(value);
+      return {v, false};
+    }
+    if (size_ + 1 > table_.size()) Resize(table_.empty() ? 4 : table_.size() * 2);
+    size_t b = Hash(key) & Mask();
+    table_[b] = new Node{table_[b], std::string(key), std::move(value)};
+    ++size_;
+    return {&table_[b]->value, true};
+  }
+
+  bool Erase(std::string_view key) {
+    if (table_.empty()) return false;
+    Node** link = &table_[Hash(key) & Mask()];
+    for (Node* n = *link; n; link = &n->next, n = n->next) {
+      if (n->key == key) {
+        *link = n->next;
+        delete n;
+        --size_;
+        // Shrink when mostly empty, as Redis does below 10% fill.
+        if (table_.size() > 4 && size_ * 10 < table_.size()) Resize(table_.size() / 2);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void Clear() {
+    for (Node* head : table_) {
+      while (head) {
+        Node* next = head->next;
+        delete head;
+        head = next;
+      }
+    }
+    table_.clear();
+    size_ = 0;
+  }
+
+  void Swap(Dict& other) {
+    table_.swap(other.table_);
+    std::swap(size_, other.size_);
+  }
+
+  template <typename F>  // F(const std::string& key, V& value)
+  void ForEach(F&& fn) {
+    for (Node* n : table_)
+      for (; n; n = n->next) fn(n->key, n->value);
+  }
+  template <typename F>
+  void ForEach(F&& fn) const {
+    for (const Node* n : table_)
+      for (; n; n = n->next) fn(n->key, n->value);
+  }
+
+  // Visits one bucket chosen by `cursor` and returns the next cursor (0 when
+  // the scan is complete). The cursor counts in reversed-bit order, so the
+  // buckets already visited stay visited when the mask grows or shrinks.
+  template <typename F>  // F(const std::string& key, V& value)
+  uint64_t Scan(uint64_t cursor, F&& fn) {
+    if (table_.empty()) return 0;
+    const uint64_t mask = Mask();
+    for (Node* n = table_[cursor & mask]; n;) {
+      Node* next = n->next;  // fn may not erase, but keep the walk simple
+      fn(n->key, n->value);
+      n = next;
+    }
+    cursor |= ~mask;
+    cursor = Reverse(cursor);
+    ++cursor;
+    return Reverse(cursor);
+  }
+
+  // A random element (a random non-empty bucket, then a random chain entry);
+  // nullptr when empty.
+  template <typename Rng>
+  std::pair<const std::string*, V*> Random(Rng& rng) {
+    if (size_ == 0) return {nullptr, nullptr};
+    for (;;) {
+      Node* head = table_[rng() & Mask()];
+      if (!head) continue;
+      size_t len = 0;
+      for (Node* n = head; n; n = n->next) ++len;
+      size_t pick = rng() % len;
+      Node* n = head;
+      while (pick--) n = n->next;
+      return {&n->key, &n->value};
+    }
+  }
+
+  size_t bucket_count() const { return table_.size(); }
+
+ private:
+  struct Node {
+    Node* next;
+    std::string key;
+    V value;
+  };
+
+  static size_t Hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
+  size_t Mask() const { return table_.size() - 1; }
+
+  static uint64_t Reverse(uint64_t v) {
+    v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
+    v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
+    v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
+    v = ((v >> 8) & 0x00FF00FF00FF00FFULL) | ((v & 0x00FF00FF00FF00FFULL) << 8);
+    v = ((v >> 16) & 0x0000FFFF0000FFFFULL) | ((v & 0x0000FFFF0000FFFFULL) << 16);
+    return (v >> 32) | (v << 32);
+  }
+
+  void Resize(size_t buckets) {
+    std::vector<Node*> fresh(buckets, nullptr);
+    const size_t mask = buckets - 1;
+    for (Node* head : table_) {
+      while (head) {
+        Node* next = head->next;
+        size_t b = Hash(head->key) & mask;
+        head->next = fresh[b];
+        fresh[b] = head;
+        head = next;
+      }
+    }
+    table_.swap(fresh);
+  }
+
+  std::vector<Node*> table_;
+  size_t size_ = 0;
+};
+
+}  // namespace vigil::server
