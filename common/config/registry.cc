@@ -48,6 +48,26 @@ std::string TrimRewriteLine(std::string_view s) {
   return std::string(s);
 }
 
+// What every typed parameter shares: its identity, the target set to the
+// default, is_default, CONFIG GET as `format` prints the value, and one
+// rewrite line "<name> <formatted value>". Callers add `set` (and override
+// `get` or `rewrite_lines` where the forms differ).
+template <typename T, typename Format>
+Param TypedParam(std::string name, T* target, T def, uint32_t flags,
+                 std::vector<std::string> aliases, Format format) {
+  *target = def;
+  Param p;
+  p.name = name;
+  p.aliases = std::move(aliases);
+  p.flags = flags;
+  p.get = [target, format] { return format(*target); };
+  p.rewrite_lines = [name, target, format] {
+    return std::vector<std::string>{name + " " + format(*target)};
+  };
+  p.is_default = [target, def = std::move(def)] { return *target == def; };
+  return p;
+}
+
 }  // namespace
 
 Registry::Registry() = default;
@@ -69,32 +89,21 @@ Param* Registry::Add(Param p) {
 
 Param* Registry::AddBool(std::string name, bool* target, bool def, uint32_t flags,
                          std::vector<std::string> aliases) {
-  *target = def;
-  Param p;
-  p.name = name;
-  p.aliases = std::move(aliases);
-  p.flags = flags;
+  Param p = TypedParam(std::move(name), target, def, flags, std::move(aliases),
+                       [](bool v) { return std::string(v ? "yes" : "no"); });
   p.set = [target](const std::vector<std::string>& args, bool) -> Status {
     auto v = ParseYesNo(args[0]);
     if (!v) return Status::Error("argument must be 'yes' or 'no'");
     *target = *v;
     return Status::Ok();
   };
-  p.get = [target] { return std::string(*target ? "yes" : "no"); };
-  p.rewrite_lines = [name, target] {
-    return std::vector<std::string>{name + (*target ? " yes" : " no")};
-  };
-  p.is_default = [target, def] { return *target == def; };
   return Add(std::move(p));
 }
 
 Param* Registry::AddInt(std::string name, int64_t* target, int64_t def, int64_t min, int64_t max,
                         uint32_t flags, std::vector<std::string> aliases) {
-  *target = def;
-  Param p;
-  p.name = name;
-  p.aliases = std::move(aliases);
-  p.flags = flags;
+  Param p = TypedParam(std::move(name), target, def, flags, std::move(aliases),
+                       [](int64_t v) { return std::to_string(v); });
   p.set = [target, min, max](const std::vector<std::string>& args, bool) -> Status {
     auto v = ParseInt64(args[0]);
     if (!v) return Status::Error("argument couldn't be parsed into an integer");
@@ -102,21 +111,15 @@ Param* Registry::AddInt(std::string name, int64_t* target, int64_t def, int64_t 
     *target = *v;
     return Status::Ok();
   };
-  p.get = [target] { return std::to_string(*target); };
-  p.rewrite_lines = [name, target] {
-    return std::vector<std::string>{name + " " + std::to_string(*target)};
-  };
-  p.is_default = [target, def] { return *target == def; };
   return Add(std::move(p));
 }
 
 Param* Registry::AddMemory(std::string name, int64_t* target, int64_t def, int64_t min, int64_t max,
                            uint32_t flags, std::vector<std::string> aliases) {
-  *target = def;
-  Param p;
-  p.name = name;
-  p.aliases = std::move(aliases);
-  p.flags = flags;
+  // CONFIG GET prints plain bytes; the file gets units where exact (1gb).
+  Param p = TypedParam(std::move(name), target, def, flags, std::move(aliases),
+                       [](int64_t v) { return FormatMemory(v); });
+  p.get = [target] { return std::to_string(*target); };
   p.set = [target, min, max](const std::vector<std::string>& args, bool) -> Status {
     // Redis parses memory configs with memtoull: no sign at all.
     const std::string& s = args[0];
@@ -127,44 +130,33 @@ Param* Registry::AddMemory(std::string name, int64_t* target, int64_t def, int64
     *target = *v;
     return Status::Ok();
   };
-  p.get = [target] { return std::to_string(*target); };
-  p.rewrite_lines = [name, target] {
-    return std::vector<std::string>{name + " " + FormatMemory(*target)};
-  };
-  p.is_default = [target, def] { return *target == def; };
   return Add(std::move(p));
 }
 
 Param* Registry::AddString(std::string name, std::string* target, std::string def, uint32_t flags,
                            std::vector<std::string> aliases) {
-  *target = def;
-  Param p;
-  p.name = name;
-  p.aliases = std::move(aliases);
-  p.flags = flags;
+  Param p = TypedParam(name, target, std::move(def), flags, std::move(aliases),
+                       [](const std::string& v) { return QuoteRepr(v); });
+  p.get = [target] { return *target; };  // CONFIG GET shows it unquoted
   p.set = [target](const std::vector<std::string>& args, bool) -> Status {
     *target = args[0];
     return Status::Ok();
   };
-  p.get = [target] { return *target; };
-  const bool empty_is_null = (flags & kEmptyIsNull) != 0;
-  p.rewrite_lines = [name, target, empty_is_null] {
+  if (flags & kEmptyIsNull) {
     // An unset value must stay absent from the file to stay unset.
-    if (empty_is_null && target->empty()) return std::vector<std::string>{};
-    return std::vector<std::string>{name + " " + QuoteRepr(*target)};
-  };
-  p.is_default = [target, def] { return *target == def; };
+    p.rewrite_lines = [name, target] {
+      if (target->empty()) return std::vector<std::string>{};
+      return std::vector<std::string>{name + " " + QuoteRepr(*target)};
+    };
+  }
   return Add(std::move(p));
 }
 
 Param* Registry::AddEnum(std::string name, std::string* target, std::string def,
                          std::vector<std::string> allowed, uint32_t flags,
                          std::vector<std::string> aliases) {
-  *target = def;
-  Param p;
-  p.name = name;
-  p.aliases = std::move(aliases);
-  p.flags = flags;
+  Param p = TypedParam(std::move(name), target, std::move(def), flags, std::move(aliases),
+                       [](const std::string& v) { return v; });
   p.set = [target, allowed](const std::vector<std::string>& args, bool) -> Status {
     for (const auto& a : allowed) {
       if (EqualsIgnoreCase(a, args[0])) {
@@ -179,9 +171,6 @@ Param* Registry::AddEnum(std::string name, std::string* target, std::string def,
     }
     return Status::Error(err);
   };
-  p.get = [target] { return *target; };
-  p.rewrite_lines = [name, target] { return std::vector<std::string>{name + " " + *target}; };
-  p.is_default = [target, def] { return *target == def; };
   return Add(std::move(p));
 }
 

@@ -12,6 +12,18 @@ bool IsHexDigit(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+// The character a backslash escape inside double quotes stands for.
+char Unescape(char c) {
+  switch (c) {
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    case 'b': return '\b';
+    case 'a': return '\a';
+    default: return c;
+  }
+}
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -45,26 +57,7 @@ std::optional<std::vector<std::string>> SplitArgs(std::string_view line) {
           p += 3;
         } else if (c == '\\' && at(p + 1) != '\0') {
           ++p;
-          switch (at(p)) {
-            case 'n':
-              current.push_back('\n');
-              break;
-            case 'r':
-              current.push_back('\r');
-              break;
-            case 't':
-              current.push_back('\t');
-              break;
-            case 'b':
-              current.push_back('\b');
-              break;
-            case 'a':
-              current.push_back('\a');
-              break;
-            default:
-              current.push_back(at(p));
-              break;
-          }
+          current.push_back(Unescape(at(p)));
         } else if (c == '"') {
           // A closing quote must be followed by a space or the end.
           if (at(p + 1) != '\0' && !IsSpace(at(p + 1))) return std::nullopt;

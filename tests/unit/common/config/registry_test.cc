@@ -571,3 +571,21 @@ TEST(RegistryRewriteTest, RewriteErrorReadsLikeRedis) {
 
 }  // namespace
 }  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+// CONFIG GET prints strings as they are; only the rewritten file quotes them.
+TEST(RegistryStringTest, GetIsUnquotedRewriteIsQuoted) {
+  Registry r;
+  std::string v;
+  r.AddString("masterauth", &v, "");
+  ASSERT_TRUE(r.ApplyDirective({"masterauth", "a b"}).ok());
+  auto got = r.Get({"masterauth"});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].second, "a b");
+  EXPECT_EQ(r.Find("masterauth")->rewrite_lines()[0], "masterauth \"a b\"");
+}
+
+}  // namespace
+}  // namespace vigil::config
