@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/resp/writer.h"
@@ -53,8 +54,25 @@ struct CommandContext {
   resp::Writer& reply;
   const CommandSpec& spec;
 
+  // False inside MULTI/EXEC: a blocking command that finds nothing answers
+  // its timeout reply at once instead of blocking.
+  bool may_block = true;
+  // True when a blocked command is run again because a key it waits on
+  // became ready (see server/blocking.h).
+  bool reexec = false;
+
   Database& db();
   size_t argc() const { return args.size(); }
+
+  // Every command that changes a key reports it: WATCH invalidation and the
+  // dirty counter (save points) hang off this.
+  void KeyModified(std::string_view key);
+  // A keyspace notification of class `event_class` (kNotify* in
+  // server/config/server_config.h), sent if notify-keyspace-events enables it.
+  void Notify(int event_class, std::string_view event, std::string_view key);
+  // A list or zset key received elements: clients blocked on it are served
+  // once the current command (or EXEC) has finished.
+  void KeyReady(std::string_view key);
 };
 
 }  // namespace vigil::server

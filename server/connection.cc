@@ -111,7 +111,7 @@ void Client::OnRead(const boost::system::error_code& ec, size_t n) {
 
 void Client::ProcessInput() {
   size_t pos = 0;
-  while (pos < pending_.size() && !close_after_reply_ && !closed_) {
+  while (pos < pending_.size() && !close_after_reply_ && !closed_ && !blocked_) {
     size_t consumed = 0;
     std::string_view view(pending_.data() + pos, pending_.size() - pos);
     auto st = parser_.Parse(view, &consumed, &args_);
@@ -129,6 +129,12 @@ void Client::ProcessInput() {
     parser_.set_limits(server_.ParserLimitsFor(*this));
   }
   pending_.erase(0, pos);
+}
+
+void Client::Resume() {
+  if (closed_ || blocked_) return;
+  ProcessInput();
+  Flush();
 }
 
 void Client::Flush() {

@@ -34,6 +34,13 @@ class Client : public std::enable_shared_from_this<Client> {
   // Appends already-encoded bytes (MONITOR feed, later pub/sub messages) and
   // starts writing them.
   void Push(std::string_view bytes);
+  // The writer replies go through (blocked commands answer through it later).
+  resp::Writer& writer() { return writer_; }
+  // While blocked (BLPOP ...), input is read but not executed.
+  bool blocked() const { return blocked_; }
+  void set_blocked(bool b) { blocked_ = b; }
+  // Runs the input that arrived while blocked and flushes the replies.
+  void Resume();
   bool is_monitor() const { return monitor_; }
   void set_monitor(bool m) { monitor_ = m; }
 
@@ -86,6 +93,7 @@ class Client : public std::enable_shared_from_this<Client> {
   bool close_after_reply_ = false;
   bool closed_ = false;
   bool monitor_ = false;
+  bool blocked_ = false;
 };
 
 }  // namespace vigil::server

@@ -56,6 +56,28 @@ bool ProtectedModeRefuses(const ServerConfig& cfg, bool peer_is_loopback) {
 
 Database& CommandContext::db() { return server.db(client.db_index()); }
 
+void CommandContext::KeyModified(std::string_view key) {
+  server.SignalModifiedKey(client.db_index(), key);
+}
+
+void CommandContext::Notify(int event_class, std::string_view event, std::string_view key) {
+  server.NotifyKeyspaceEvent(event_class, event, key, client.db_index());
+}
+
+void CommandContext::KeyReady(std::string_view key) {
+  server.SignalKeyAsReady(client.db_index(), key);
+}
+
+void Server::SignalModifiedKey(int db, std::string_view key) {
+  ++dirty_;
+  // WATCH invalidation joins with transactions.
+}
+
+void Server::NotifyKeyspaceEvent(int event_class, std::string_view event, std::string_view key,
+                                 int db) {
+  // Joins with pub/sub.
+}
+
 Server::Server(ServerConfig* config, config::Registry* registry, std::string config_file)
     : config_(config),
       registry_(registry),
@@ -141,6 +163,7 @@ void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
 void Server::AddClient(std::shared_ptr<Client> c) { clients_[c->id()] = std::move(c); }
 
 void Server::RemoveClient(uint64_t id) {
+  blocking_.Unblock(id, false);
   clients_.erase(id);
   std::erase(monitors_, id);
 }
@@ -206,7 +229,9 @@ void Server::Dispatch(Client& client, const std::vector<std::string>& args,
   const int64_t start_us = MonotonicUs();
   if (!monitors_.empty() && !((run->flags | spec->flags) & (kCmdAdmin | kCmdSkipMonitor)))
     FeedMonitors(client, args, UnixUs());
+  ++dispatch_depth_;
   run->handler(ctx);
+  --dispatch_depth_;
   const int64_t duration = MonotonicUs() - start_us;
   auto& cs = command_stats_[full_name];
   ++cs.calls;
@@ -215,6 +240,9 @@ void Server::Dispatch(Client& client, const std::vector<std::string>& args,
   const std::string& out = *writer.buffer();
   if (out.size() > reply_start && out[reply_start] == '-') ++cs.failed_calls;
   RecordSlowlog(client, args, duration);
+  // Clients blocked on keys this command fed are served now, after it (and
+  // after a whole EXEC), as Redis's handleClientsBlockedOnKeys does.
+  if (dispatch_depth_ == 0 && blocking_.has_ready_keys()) blocking_.ServeReadyKeys();
 }
 
 void Server::RecordSlowlog(Client& client, const std::vector<std::string>& args,

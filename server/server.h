@@ -16,6 +16,7 @@
 
 #include "common/config/registry.h"
 #include "common/resp/parser.h"
+#include "server/blocking.h"
 #include "server/command_table.h"
 #include "server/db/database.h"
 #include "server/config/server_config.h"
@@ -84,6 +85,18 @@ class Server {
   std::map<std::string, CommandStats>& command_stats() { return command_stats_; }
   std::deque<SlowlogEntry>& slowlog() { return slowlog_; }
   void ResetStats();
+
+  // Key-change hooks (CommandContext::KeyModified/Notify/KeyReady call these).
+  // WATCH invalidation and the dirty counter.
+  void SignalModifiedKey(int db, std::string_view key);
+  // Publishes __keyspace@<db>__:<key> / __keyevent@<db>__:<event> as
+  // notify-keyspace-events asks.
+  void NotifyKeyspaceEvent(int event_class, std::string_view event, std::string_view key, int db);
+  void SignalKeyAsReady(int db, std::string_view key) { blocking_.SignalKeyAsReady(db, key); }
+  Blocking& blocking() { return blocking_; }
+  // Changes since the last save (save points, INFO rdb_changes_since_last_save).
+  uint64_t dirty() const { return dirty_; }
+  void add_dirty(uint64_t n) { dirty_ += n; }
   const std::string& run_id() const { return run_id_; }
   int64_t start_ms() const { return start_ms_; }
   boost::asio::io_context& io() { return io_; }
@@ -104,6 +117,9 @@ class Server {
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::map<uint64_t, std::shared_ptr<Client>> clients_;
   std::vector<Database> dbs_;
+  Blocking blocking_{*this};
+  uint64_t dirty_ = 0;
+  int dispatch_depth_ = 0;  // > 0 while a command runs (EXEC runs others inside)
   CommandTable table_;
   ServerStats stats_;
   std::map<std::string, CommandStats> command_stats_;

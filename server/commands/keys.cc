@@ -30,20 +30,9 @@ void CmdExists(CommandContext& ctx) {
   ctx.reply.Integer(n);
 }
 
-const char* TypeName(ObjType t) {
-  switch (t) {
-    case ObjType::kString: return "string";
-    case ObjType::kList: return "list";
-    case ObjType::kHash: return "hash";
-    case ObjType::kSet: return "set";
-    case ObjType::kZSet: return "zset";
-  }
-  return "none";
-}
-
 void CmdType(CommandContext& ctx) {
   Object* o = ctx.db().Lookup(ctx.args[1], UnixMs());
-  ctx.reply.SimpleString(o ? TypeName(o->type) : "none");
+  ctx.reply.SimpleString(o ? TypeName(o->type()) : "none");
 }
 
 void CmdKeys(CommandContext& ctx) {
@@ -233,7 +222,7 @@ void CmdCopy(CommandContext& ctx) {
   if (!src) return ctx.reply.Integer(0);
   Database& dst = ctx.server.db(dst_index);
   if (dst.Lookup(a[2], now) && !replace) return ctx.reply.Integer(0);
-  Object copy = *src;
+  Object copy = src->Clone();
   auto ttl = ctx.db().GetExpire(a[1]);
   dst.Set(a[2], std::move(copy));
   if (ttl) dst.SetExpire(a[2], *ttl);

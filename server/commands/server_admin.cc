@@ -367,28 +367,19 @@ void CmdSlowlogReset(CommandContext& ctx) {
   ctx.reply.SimpleString("OK");
 }
 
-// Redis's string encodings: "int" for values that fit a long, "embstr" up to
-// 44 bytes, "raw" above. vigil stores them all the same way today; reporting
-// Redis's names keeps tools that inspect OBJECT ENCODING working.
-const char* StringEncoding(const std::string& v) {
-  if (v.size() <= 20 && ParseInt64(v)) return "int";
-  return v.size() <= 44 ? "embstr" : "raw";
-}
-
 void CmdObjectEncoding(CommandContext& ctx) {
   Object* o = ctx.db().Lookup(ctx.args[2], UnixMs());
   if (!o) return ctx.reply.Null();
-  ctx.reply.Bulk(StringEncoding(o->str));
+  ctx.reply.Bulk(o->EncodingName());
 }
 
 void CmdObjectIdleTime(CommandContext& ctx) {
   int64_t now = UnixMs();
   // Look up without touching the access time.
   auto exp = ctx.db().GetExpire(ctx.args[2]);
-  const auto& map = ctx.db().map();
-  auto it = map.find(std::string_view(ctx.args[2]));
-  if (it == map.end() || (exp && *exp <= now)) return ctx.reply.Null();
-  ctx.reply.Integer((now - it->second.lru_ms) / 1000);
+  const Object* o = ctx.db().Peek(ctx.args[2]);
+  if (o == nullptr || (exp && *exp <= now)) return ctx.reply.Null();
+  ctx.reply.Integer((now - o->lru_ms) / 1000);
 }
 
 void CmdObjectRefCount(CommandContext& ctx) {

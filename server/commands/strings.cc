@@ -17,18 +17,14 @@ constexpr int64_t kMaxStringLen = 512LL * 1024 * 1024;
 // Looks up a string; sets *wrongtype when the key holds another type.
 Object* LookupString(CommandContext& ctx, std::string_view key, bool* wrongtype) {
   Object* o = ctx.db().Lookup(key, UnixMs());
-  *wrongtype = o != nullptr && o->type != ObjType::kString;
+  *wrongtype = o != nullptr && o->type() != ObjType::kString;
   if (*wrongtype) return nullptr;
   if (o) ++ctx.server.stats().keyspace_hits; else ++ctx.server.stats().keyspace_misses;
   return o;
 }
 
 void StoreString(CommandContext& ctx, std::string_view key, std::string value, bool keep_ttl) {
-  Object obj;
-  obj.type = ObjType::kString;
-  obj.str = std::move(value);
-  obj.lru_ms = UnixMs();
-  ctx.db().Set(key, std::move(obj), keep_ttl);
+  ctx.db().Set(key, Object(std::move(value), UnixMs()), keep_ttl);
 }
 
 enum class ExpireUnit { kNone, kEx, kPx, kExAt, kPxAt };
@@ -95,13 +91,13 @@ void CmdSet(CommandContext& ctx) {
   }
   bool wrongtype = false;
   Object* cur = ctx.db().Lookup(a[1], UnixMs());
-  wrongtype = cur && cur->type != ObjType::kString;
+  wrongtype = cur && cur->type() != ObjType::kString;
   if (get && wrongtype) {
     ctx.reply.Error(errors::kWrongType);
     return;
   }
   std::optional<std::string> old;
-  if (get && cur) old = cur->str;
+  if (get && cur) old = cur->str();
   bool exists = cur != nullptr;
   if ((nx && exists) || (xx && !exists)) {
     if (get) {
@@ -125,14 +121,14 @@ void CmdGet(CommandContext& ctx) {
   Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
   if (!o) return ctx.reply.Null();
-  ctx.reply.Bulk(o->str);
+  ctx.reply.Bulk(o->str());
 }
 
 void CmdGetSet(CommandContext& ctx) {
   bool wrongtype;
   Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
-  if (o) ctx.reply.Bulk(o->str); else ctx.reply.Null();
+  if (o) ctx.reply.Bulk(o->str()); else ctx.reply.Null();
   StoreString(ctx, ctx.args[1], ctx.args[2], false);
 }
 
@@ -141,7 +137,7 @@ void CmdGetDel(CommandContext& ctx) {
   Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
   if (!o) return ctx.reply.Null();
-  ctx.reply.Bulk(o->str);
+  ctx.reply.Bulk(o->str());
   ctx.db().Delete(ctx.args[1]);
 }
 
@@ -176,7 +172,7 @@ void CmdGetEx(CommandContext& ctx) {
   Object* o = LookupString(ctx, a[1], &wrongtype);
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
   if (!o) return ctx.reply.Null();
-  ctx.reply.Bulk(o->str);
+  ctx.reply.Bulk(o->str());
   if (when) {
     if (*when <= UnixMs()) ctx.db().Delete(a[1]); else ctx.db().SetExpire(a[1], *when);
   } else if (persist) {
@@ -205,7 +201,7 @@ void CmdMGet(CommandContext& ctx) {
   int64_t now = UnixMs();
   for (size_t i = 1; i < ctx.argc(); ++i) {
     Object* o = ctx.db().Lookup(ctx.args[i], now);
-    if (o && o->type == ObjType::kString) ctx.reply.Bulk(o->str); else ctx.reply.Null();
+    if (o && o->type() == ObjType::kString) ctx.reply.Bulk(o->str()); else ctx.reply.Null();
   }
 }
 
@@ -232,17 +228,17 @@ void CmdAppend(CommandContext& ctx) {
     StoreString(ctx, ctx.args[1], ctx.args[2], false);
     return ctx.reply.Integer(static_cast<int64_t>(ctx.args[2].size()));
   }
-  if (static_cast<int64_t>(o->str.size() + ctx.args[2].size()) > kMaxStringLen)
+  if (static_cast<int64_t>(o->str().size() + ctx.args[2].size()) > kMaxStringLen)
     return ctx.reply.Error("ERR string exceeds maximum allowed size (512MB)");
-  o->str += ctx.args[2];
-  ctx.reply.Integer(static_cast<int64_t>(o->str.size()));
+  o->str() += ctx.args[2];
+  ctx.reply.Integer(static_cast<int64_t>(o->str().size()));
 }
 
 void CmdStrLen(CommandContext& ctx) {
   bool wrongtype;
   Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
-  ctx.reply.Integer(o ? static_cast<int64_t>(o->str.size()) : 0);
+  ctx.reply.Integer(o ? static_cast<int64_t>(o->str().size()) : 0);
 }
 
 void IncrBy(CommandContext& ctx, int64_t delta) {
@@ -251,7 +247,7 @@ void IncrBy(CommandContext& ctx, int64_t delta) {
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
   int64_t cur = 0;
   if (o) {
-    auto v = ParseInt64(o->str);
+    auto v = ParseInt64(o->str());
     if (!v) return ctx.reply.Error(errors::kNotInteger);
     cur = *v;
   }
@@ -259,7 +255,7 @@ void IncrBy(CommandContext& ctx, int64_t delta) {
       (delta > 0 && cur > 0 && delta > LLONG_MAX - cur))
     return ctx.reply.Error(errors::kOverflow);
   cur += delta;
-  if (o) o->str = std::to_string(cur); else StoreString(ctx, ctx.args[1], std::to_string(cur), false);
+  if (o) o->str() = std::to_string(cur); else StoreString(ctx, ctx.args[1], std::to_string(cur), false);
   ctx.reply.Integer(cur);
 }
 
@@ -282,7 +278,7 @@ void CmdIncrByFloat(CommandContext& ctx) {
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
   long double cur = 0;
   if (o) {
-    auto v = ParseLongDouble(o->str);
+    auto v = ParseLongDouble(o->str());
     if (!v) return ctx.reply.Error(errors::kNotFloat);
     cur = *v;
   }
@@ -291,7 +287,7 @@ void CmdIncrByFloat(CommandContext& ctx) {
   long double r = cur + *d;
   if (std::isnan(r) || std::isinf(r)) return ctx.reply.Error("ERR increment would produce NaN or Infinity");
   std::string s = FormatLongDouble(r);
-  if (o) o->str = s; else StoreString(ctx, ctx.args[1], s, false);
+  if (o) o->str() = s; else StoreString(ctx, ctx.args[1], s, false);
   ctx.reply.Bulk(s);
 }
 
@@ -303,7 +299,7 @@ void CmdGetRange(CommandContext& ctx) {
   Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
   if (!o) return ctx.reply.Bulk("");
-  int64_t len = static_cast<int64_t>(o->str.size());
+  int64_t len = static_cast<int64_t>(o->str().size());
   int64_t s = *start, e = *end;
   if (s < 0 && e < 0 && s > e) return ctx.reply.Bulk("");
   if (s < 0) s = len + s;
@@ -312,7 +308,7 @@ void CmdGetRange(CommandContext& ctx) {
   if (e < 0) e = 0;
   if (e >= len) e = len - 1;
   if (len == 0 || s > e) return ctx.reply.Bulk("");
-  ctx.reply.Bulk(std::string_view(o->str).substr(static_cast<size_t>(s), static_cast<size_t>(e - s + 1)));
+  ctx.reply.Bulk(std::string_view(o->str()).substr(static_cast<size_t>(s), static_cast<size_t>(e - s + 1)));
 }
 
 void CmdSetRange(CommandContext& ctx) {
@@ -334,10 +330,10 @@ void CmdSetRange(CommandContext& ctx) {
   }
   if (!val.empty()) {
     size_t need = static_cast<size_t>(*off) + val.size();
-    if (o->str.size() < need) o->str.resize(need, '\0');
-    o->str.replace(static_cast<size_t>(*off), val.size(), val);
+    if (o->str().size() < need) o->str().resize(need, '\0');
+    o->str().replace(static_cast<size_t>(*off), val.size(), val);
   }
-  ctx.reply.Integer(static_cast<int64_t>(o->str.size()));
+  ctx.reply.Integer(static_cast<int64_t>(o->str().size()));
 }
 
 }  // namespace

@@ -1,120 +1,86 @@
 #include "server/db/database.h"
 
+#include <vector>
+
 namespace vigil::server {
+
+void Database::RemoveExpired(const std::string& key) {
+  if (on_expired_) on_expired_(key);
+  expires_.Erase(key);
+  map_.Erase(key);
+}
 
 bool Database::ExpireIfNeeded(std::string_view key, int64_t now_ms) {
   if (expires_.empty()) return false;
-  auto it = expires_.find(key);
-  if (it == expires_.end() || it->second > now_ms) return false;
-  std::string k(key);
-  expires_.erase(it);
-  map_.erase(k);
+  const int64_t* when = expires_.Find(key);
+  if (when == nullptr || *when > now_ms) return false;
+  RemoveExpired(std::string(key));
   return true;
 }
 
 Object* Database::Lookup(std::string_view key, int64_t now_ms) {
   if (ExpireIfNeeded(key, now_ms)) return nullptr;
-  auto it = map_.find(key);
-  if (it == map_.end()) return nullptr;
-  it->second.lru_ms = now_ms;
-  return &it->second;
+  Object* o = map_.Find(key);
+  if (o) o->lru_ms = now_ms;
+  return o;
 }
 
 Object& Database::Set(std::string_view key, Object obj, bool keep_ttl) {
-  auto it = map_.find(key);
-  if (it == map_.end()) {
-    it = map_.emplace(std::string(key), std::move(obj)).first;
-  } else {
-    it->second = std::move(obj);
-    if (!keep_ttl && !expires_.empty()) {
-      auto e = expires_.find(key);
-      if (e != expires_.end()) expires_.erase(e);
-    }
-  }
-  return it->second;
+  auto [stored, fresh] = map_.Upsert(key, std::move(obj));
+  if (!fresh && !keep_ttl && !expires_.empty()) expires_.Erase(key);
+  return *stored;
 }
 
 bool Database::Delete(std::string_view key) {
-  auto it = map_.find(key);
-  if (it == map_.end()) return false;
-  map_.erase(it);
-  if (!expires_.empty()) {
-    auto e = expires_.find(key);
-    if (e != expires_.end()) expires_.erase(e);
-  }
+  if (!map_.Erase(key)) return false;
+  if (!expires_.empty()) expires_.Erase(key);
   return true;
 }
 
 std::optional<int64_t> Database::GetExpire(std::string_view key) const {
-  auto it = expires_.find(key);
-  if (it == expires_.end()) return std::nullopt;
-  return it->second;
+  const int64_t* when = expires_.Find(key);
+  if (when == nullptr) return std::nullopt;
+  return *when;
 }
 
-void Database::SetExpire(std::string_view key, int64_t when_ms) {
-  auto it = expires_.find(key);
-  if (it == expires_.end()) {
-    expires_.emplace(std::string(key), when_ms);
-  } else {
-    it->second = when_ms;
-  }
-}
+void Database::SetExpire(std::string_view key, int64_t when_ms) { expires_.Upsert(key, when_ms); }
 
-bool Database::Persist(std::string_view key) {
-  auto it = expires_.find(key);
-  if (it == expires_.end()) return false;
-  expires_.erase(it);
-  return true;
-}
+bool Database::Persist(std::string_view key) { return expires_.Erase(key); }
 
 size_t Database::ExpireSample(size_t samples, int64_t now_ms) {
-  // Walk the expiry table bucket by bucket from where the last call stopped,
-  // so every volatile key is visited over successive cycles without keeping a
-  // separate index.
-  size_t removed = 0, seen = 0;
-  size_t buckets = expires_.bucket_count();
-  if (expires_.empty() || buckets == 0) return 0;
+  // Walk the expiry table with a SCAN cursor kept between calls, so every
+  // volatile key is visited over successive cycles without a separate index.
+  if (expires_.empty()) return 0;
   std::vector<std::string> dead;
-  const size_t start = expire_cursor_bucket_;
-  for (size_t n = 0; n < buckets && seen < samples; ++n) {
-    size_t b = (start + n) % buckets;
-    for (auto it = expires_.begin(b); it != expires_.end(b); ++it) {
+  size_t seen = 0;
+  do {
+    expire_cursor_ = expires_.Scan(expire_cursor_, [&](const std::string& k, int64_t when) {
       ++seen;
-      if (it->second <= now_ms) dead.push_back(it->first);
-    }
-    expire_cursor_bucket_ = b + 1;
-  }
-  for (const auto& k : dead) {
-    expires_.erase(k);
-    map_.erase(k);
-    ++removed;
-  }
-  return removed;
+      if (when <= now_ms) dead.push_back(k);
+    });
+  } while (seen < samples && expire_cursor_ != 0);
+  for (const auto& k : dead) RemoveExpired(k);
+  return dead.size();
 }
 
 std::optional<std::string> Database::RandomKey() {
-  if (map_.empty()) return std::nullopt;
-  size_t buckets = map_.bucket_count();
-  // Probe random buckets until a non-empty one; the load factor is <= 1 so
-  // this takes a couple of tries on average, and the cap keeps it bounded.
-  for (int i = 0; i < 1000; ++i) {
-    size_t b = rng_() % buckets;
-    size_t n = map_.bucket_size(b);
-    if (n == 0) continue;
-    auto it = map_.begin(b);
-    std::advance(it, static_cast<long>(rng_() % n));
-    return it->first;
-  }
-  return map_.begin()->first;
+  auto [key, value] = map_.Random(rng_);
+  if (key == nullptr) return std::nullopt;
+  return *key;
+}
+
+uint64_t Database::Scan(uint64_t cursor,
+                        const std::function<void(const std::string&, const Object&)>& fn) {
+  return map_.Scan(cursor, [&](const std::string& k, Object& o) { fn(k, o); });
 }
 
 void Database::Clear() {
-  map_.clear();
-  expires_.clear();
+  map_.Clear();
+  expires_.Clear();
 }
 
 void Database::ForEach(const std::function<void(const std::string&, const Object&)>& fn) const {
-  for (const auto& [k, v] : map_) fn(k, v);
+  map_.ForEach(fn);
 }
 
 }  // namespace vigil::server

@@ -1,7 +1,6 @@
 // One logical database (SELECT n): the keyspace and the expiry table, with
-// lazy expiry on access and sampling for the active expiry cycle. This first
-// version stores strings only; the collection types join in the data-types
-// stage behind the same interface.
+// lazy expiry on access and sampling for the active expiry cycle. Both tables
+// are Dicts (power-of-two buckets) so SCAN keeps Redis's guarantees.
 #pragma once
 
 #include <cstdint>
@@ -10,31 +9,20 @@
 #include <random>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <vector>
+
+#include "server/db/dict.h"
+#include "server/db/object.h"
 
 namespace vigil::server {
 
-enum class ObjType { kString, kList, kHash, kSet, kZSet };
-
-struct Object {
-  ObjType type = ObjType::kString;
-  std::string str;
-  int64_t lru_ms = 0;  // last access (OBJECT IDLETIME)
-};
-
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
 class Database {
  public:
-  using Map = std::unordered_map<std::string, Object, StringHash, std::equal_to<>>;
-
   // Looks a key up, deleting it first if its TTL has passed. `now_ms` is Unix
   // time in milliseconds. Updates the access time.
   Object* Lookup(std::string_view key, int64_t now_ms);
+  // As Lookup, without touching the access time or expiring (OBJECT IDLETIME,
+  // SCAN's type filter); the caller checks the TTL.
+  const Object* Peek(std::string_view key) const { return map_.Find(key); }
   // Inserts or replaces; the TTL is dropped unless keep_ttl.
   Object& Set(std::string_view key, Object obj, bool keep_ttl = false);
   bool Delete(std::string_view key);
@@ -44,32 +32,45 @@ class Database {
   std::optional<int64_t> GetExpire(std::string_view key) const;
   void SetExpire(std::string_view key, int64_t when_ms);
   bool Persist(std::string_view key);
+  bool IsExpired(std::string_view key, int64_t now_ms) const {
+    auto e = GetExpire(key);
+    return e && *e <= now_ms;
+  }
 
-  // Removes expired keys among a sample of `samples` keys with a TTL; returns
-  // how many it removed (the active expiry cycle calls it while the
-  // proportion expired stays high).
+  // Removes expired keys among about `samples` keys with a TTL; returns how
+  // many it removed (the active expiry cycle calls it while the proportion
+  // expired stays high).
   size_t ExpireSample(size_t samples, int64_t now_ms);
 
-  // A uniformly chosen bucket's first key (approximately uniform, as
-  // Redis's dictGetFairRandomKey); nullopt when empty.
+  // Called with the key each time a key is removed because its TTL passed
+  // (lazily or by the active cycle), before it is gone: notifications, stats.
+  void set_on_expired(std::function<void(std::string_view)> fn) { on_expired_ = std::move(fn); }
+
+  // A random key (random bucket, then random chain entry); nullopt when empty.
   std::optional<std::string> RandomKey();
+
+  // One SCAN step: calls fn for the keys of one bucket and returns the next
+  // cursor (0 when done). Expired keys are passed too; callers filter.
+  uint64_t Scan(uint64_t cursor, const std::function<void(const std::string&, const Object&)>& fn);
 
   void Clear();
   size_t size() const { return map_.size(); }
   size_t expires_size() const { return expires_.size(); }
-  const Map& map() const { return map_; }
+  size_t bucket_count() const { return map_.bucket_count(); }
   // Calls fn for every key (expired ones included; callers check).
   void ForEach(const std::function<void(const std::string&, const Object&)>& fn) const;
   void Swap(Database& other) {
-    map_.swap(other.map_);
-    expires_.swap(other.expires_);
+    map_.Swap(other.map_);
+    expires_.Swap(other.expires_);
   }
 
  private:
   bool ExpireIfNeeded(std::string_view key, int64_t now_ms);
-  Map map_;
-  std::unordered_map<std::string, int64_t, StringHash, std::equal_to<>> expires_;
-  size_t expire_cursor_bucket_ = 0;
+  void RemoveExpired(const std::string& key);
+  Dict<Object> map_;
+  Dict<int64_t> expires_;
+  uint64_t expire_cursor_ = 0;
+  std::function<void(std::string_view)> on_expired_;
   std::mt19937_64 rng_{std::random_device{}()};
 };
 

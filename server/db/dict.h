@@ -22,6 +22,18 @@ class Dict {
   Dict() = default;
   Dict(const Dict&) = delete;
   Dict& operator=(const Dict&) = delete;
+  Dict(Dict&& other) noexcept : table_(std::move(other.table_)), size_(other.size_) {
+    other.size_ = 0;
+  }
+  Dict& operator=(Dict&& other) noexcept {
+    if (this != &other) {
+      Clear();
+      table_ = std::move(other.table_);
+      size_ = other.size_;
+      other.size_ = 0;
+    }
+    return *this;
+  }
   ~Dict() { Clear(); }
 
   size_t size() const { return size_; }

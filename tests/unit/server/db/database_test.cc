@@ -2,14 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+#include <vector>
+
 namespace vigil::server {
 namespace {
 
-Object Str(std::string s) {
-  Object o;
-  o.str = std::move(s);
-  return o;
-}
+Object Str(std::string s) { return Object(std::move(s)); }
 
 TEST(DatabaseTest, LazyExpiryOnLookup) {
   Database db;
@@ -57,6 +57,42 @@ TEST(DatabaseTest, SamplingKeepsLiveKeys) {
   }
   for (int round = 0; round < 1000; ++round) db.ExpireSample(20, 200);
   EXPECT_EQ(db.size(), 50u);
+}
+
+TEST(DatabaseTest, ScanVisitsEveryKeyOnceAcrossCalls) {
+  Database db;
+  for (int i = 0; i < 1000; ++i) db.Set("k" + std::to_string(i), Str("v"));
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int calls = 0;
+  do {
+    cursor = db.Scan(cursor, [&](const std::string& k, const Object&) { seen.insert(k); });
+    ++calls;
+  } while (cursor != 0);
+  EXPECT_EQ(seen.size(), 1000u);
+  EXPECT_GT(calls, 1);
+}
+
+TEST(DatabaseTest, ExpiredCallbackSeesLazyAndActiveExpiry) {
+  Database db;
+  std::vector<std::string> expired;
+  db.set_on_expired([&](std::string_view k) { expired.emplace_back(k); });
+  db.Set("a", Str("1"));
+  db.SetExpire("a", 100);
+  db.Set("b", Str("2"));
+  db.SetExpire("b", 100);
+  EXPECT_EQ(db.Lookup("a", 200), nullptr);
+  EXPECT_EQ(db.ExpireSample(20, 200), 1u);
+  EXPECT_EQ(expired, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(db.size(), 0u);
+}
+
+TEST(DatabaseTest, CloneIsDeep) {
+  Object a(std::string("x"));
+  Object b = a.Clone();
+  b.str() = "y";
+  EXPECT_EQ(a.str(), "x");
+  EXPECT_EQ(b.type(), ObjType::kString);
 }
 
 }  // namespace

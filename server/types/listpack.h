@@ -1,0 +1,62 @@
+// A compact sequence of byte strings in one contiguous buffer, the role
+// Redis's listpack plays for small lists, hashes and sorted sets: each entry
+// is <varint length><bytes><reversed varint length>, so the sequence can be
+// walked both ways and an entry costs its bytes plus 2 (short values) to 10
+// bytes of framing, instead of a heap node each.
+//
+// Positions are byte offsets into the buffer; Begin() is 0 and End() is
+// bytes(). Inserting or erasing shifts the entries after the position, so
+// offsets after it are invalidated (the returned offset stays valid).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace vigil::server {
+
+class Listpack {
+ public:
+  size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  size_t bytes() const { return buf_.size(); }
+
+  size_t Begin() const { return 0; }
+  size_t End() const { return buf_.size(); }
+  std::string_view At(size_t pos) const;
+  size_t Next(size_t pos) const;
+  // The entry before `pos` (pos > Begin()).
+  size_t Prev(size_t pos) const;
+  // The offset of entry `index` (negative counts from the end, -1 = last);
+  // End() when out of range. Walks from the nearer end.
+  size_t Seek(int64_t index) const;
+
+  // Inserts before `pos` (End() appends); returns the new entry's offset.
+  size_t Insert(size_t pos, std::string_view value);
+  void PushBack(std::string_view value) { Insert(End(), value); }
+  void PushFront(std::string_view value) { Insert(Begin(), value); }
+  // Replaces the entry at `pos`; returns its (unchanged) offset.
+  size_t Replace(size_t pos, std::string_view value);
+  // Erases the entry at `pos`; returns the offset of the entry that followed.
+  size_t Erase(size_t pos);
+  // Erases `n` entries starting at `pos`; returns the following offset.
+  size_t EraseRange(size_t pos, size_t n);
+  void Clear() {
+    buf_.clear();
+    count_ = 0;
+  }
+
+  // The first entry equal to `value` among the entries at `pos`, then every
+  // (skip+1)th after it (skip=1 walks the keys of a field/value list);
+  // End() if none.
+  size_t Find(size_t pos, std::string_view value, size_t skip = 0) const;
+
+  bool operator==(const Listpack& o) const { return buf_ == o.buf_; }
+
+ private:
+  std::string buf_;
+  uint32_t count_ = 0;
+};
+
+}  // namespace vigil::server
