@@ -21,6 +21,14 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterStringCommands(table);
   RegisterKeyCommands(table);
   RegisterServerAdminCommands(table);
+  RegisterScanCommands(table);
+  RegisterListCommands(table);
+  RegisterHashCommands(table);
+  RegisterSetCommands(table);
+  RegisterSortedSetCommands(table);
+  RegisterPubSubCommands(table);
+  RegisterTransactionCommands(table);
+  RegisterSortCommands(table);
 }
 
 }  // namespace vigil::server

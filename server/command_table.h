@@ -26,6 +26,14 @@ void RegisterConnectionCommands(CommandTable& table);
 void RegisterStringCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterServerAdminCommands(CommandTable& table);
+void RegisterScanCommands(CommandTable& table);
+void RegisterListCommands(CommandTable& table);
+void RegisterHashCommands(CommandTable& table);
+void RegisterSetCommands(CommandTable& table);
+void RegisterSortedSetCommands(CommandTable& table);
+void RegisterPubSubCommands(CommandTable& table);
+void RegisterTransactionCommands(CommandTable& table);
+void RegisterSortCommands(CommandTable& table);
 
 void RegisterAllCommands(CommandTable& table);
 

@@ -1,0 +1,8 @@
+// Placeholder until the family lands.
+#include "server/command_table.h"
+
+namespace vigil::server {
+
+void RegisterSetCommands(CommandTable& table) {}
+
+}  // namespace vigil::server

@@ -1,0 +1,8 @@
+// Placeholder until SORT lands.
+#include "server/command_table.h"
+
+namespace vigil::server {
+
+void RegisterSortCommands(CommandTable& table) {}
+
+}  // namespace vigil::server
