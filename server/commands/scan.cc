@@ -1,6 +1,8 @@
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type], and the parsing the
 // collection scans (HSCAN, SSCAN, ZSCAN) share.
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
 
 #include "common/util/clock.h"
 #include "common/util/glob.h"
@@ -20,13 +22,18 @@ std::optional<ScanOptions> ParseScanArgs(CommandContext& ctx, size_t cursor_inde
                                          bool allow_type) {
   const auto& a = ctx.args;
   ScanOptions o;
-  // Redis parses the cursor as an unsigned 64-bit decimal.
-  auto c = ParseUint64(a[cursor_index]);
-  if (!c) {
+  // Redis reads the cursor with strtoull: "" is 0, "-1" wraps to the
+  // highest cursor, leading space or trailing junk or overflow is invalid.
+  const std::string& cur = a[cursor_index];
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long c = std::strtoull(cur.c_str(), &end, 10);
+  if ((!cur.empty() && std::isspace(static_cast<unsigned char>(cur[0]))) ||
+      end != cur.c_str() + cur.size() || errno == ERANGE) {
     ctx.reply.Error("ERR invalid cursor");
     return std::nullopt;
   }
-  o.cursor = *c;
+  o.cursor = c;
   for (size_t i = cursor_index + 1; i < a.size(); i += 2) {
     if (i + 1 >= a.size()) {
       ctx.reply.Error(errors::kSyntax);
