@@ -1,6 +1,7 @@
 #include "sentinel/core/sentinel.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "common/util/glob.h"
 #include "common/util/strings.h"
@@ -30,6 +31,16 @@ void InitInstance(T& inst, const std::string& ip, int port, int64_t now) {
   inst.created_ms = now;
   inst.last_valid_reply_ms = now;
   inst.role_reported_ms = now;
+  // Redis creates replica entries with the role they are known by, so the
+  // first INFO of a healthy replica is not a role change.
+  if constexpr (std::is_same_v<T, Replica>) inst.role_reported = Role::kSlave;
+}
+
+// Redis's sentinelRedisInstanceNoDownFor: the instance has not entered SDOWN
+// (or, for a master, ODOWN) within the last `ms` (or never has).
+bool NoDownFor(const Instance& inst, int64_t odown_since_ms, int64_t ms, int64_t now) {
+  const int64_t most_recent = std::max(inst.sdown_since_ms, odown_since_ms);
+  return most_recent == 0 || now - most_recent > ms;
 }
 
 }  // namespace
@@ -455,6 +466,7 @@ void Sentinel::UpdateReplicaInfo(Master& m, Replica& r, const ParsedInfo& info, 
   // A replica that claims to be master outside a failover is demoted, once that claim has
   // lasted long enough that it cannot be a failover we have not heard of yet.
   if (info.role == Role::kMaster && !m.FailoverInProgress() && MasterLooksSane(m) &&
+      NoDownFor(r, 0, timing_.convert_to_slave_wait_ms, now) &&
       now - r.role_reported_ms > timing_.convert_to_slave_wait_ms) {
     SendRepoint(m, r, m.ip, m.port);
     Emit(EventLevel::kNotice, "+convert-to-slave", ReplicaDetails(m, r));
@@ -466,6 +478,7 @@ void Sentinel::UpdateReplicaInfo(Master& m, Replica& r, const ParsedInfo& info, 
   // out and whose new config epoch has not reached us yet.
   if (info.role == Role::kSlave && !m.FailoverInProgress() && MasterLooksSane(m) &&
       (r.master_host != m.ip || r.master_port != m.port) &&
+      NoDownFor(r, 0, m.settings.failover_timeout_ms, now) &&
       now - r.conf_change_ms > m.settings.failover_timeout_ms) {
     SendRepoint(m, r, m.ip, m.port);
     Emit(EventLevel::kNotice, "+fix-slave-config", ReplicaDetails(m, r));

@@ -194,5 +194,54 @@ TEST(TopologyFixTest, RebootRuleOffByDefault) {
   EXPECT_TRUE(log.EventTimes("+sdown master mymaster 127.0.0.1 6379").empty());
 }
 
+// Redis's sentinelRedisInstanceNoDownFor: an old master that claims role:master is not
+// converted while it entered SDOWN within the wait (8 s), even if its role claim is older.
+TEST(TopologyFixTest, ConvertToSlaveWaitsUntilNoRecentSdown) {
+  Sentinel s(testing::OneMasterConfig(2, 2000, 10000, 0), 1, 0);
+  Log log;
+  log.Add(0,
+          s.OnHello("127.0.0.1,26380," + std::string(kPeerA) + ",1,mymaster,127.0.0.1,6380,1", 0));
+  ASSERT_EQ(s.FindMaster("mymaster")->port, 6380);
+  // The old master answers from 1 s, goes silent from 3 s to 6 s (SDOWN at 5 s: last reply
+  // 2.9 s, down-after 2 s), then answers again.
+  for (int64_t t = 100; t <= 16000; t += 100) {
+    log.Add(t, s.OnPingReply(kM6380, PingReply::kPong, t));
+    log.Add(t, s.OnInfoReply(kM6380, MasterInfo("new"), t));
+    if (t >= 1000 && (t < 3000 || t >= 6000)) {
+      log.Add(t, s.OnPingReply(kR6379, PingReply::kPong, t));
+      log.Add(t, s.OnInfoReply(kR6379, MasterInfo("old"), t));
+    }
+    log.Add(t, s.Tick(t));
+  }
+  ASSERT_EQ(log.EventTimes("+sdown slave 127.0.0.1:6379 127.0.0.1 6379 @ mymaster 127.0.0.1 6380"),
+            std::vector<int64_t>{5000});
+  std::vector<int64_t> converts = log.EventTimes(
+      "+convert-to-slave slave 127.0.0.1:6379 127.0.0.1 6379 @ mymaster 127.0.0.1 6380");
+  ASSERT_FALSE(converts.empty());
+  // Without the rule it would come at 9.1 s (8 s after the role claim at 1 s).
+  EXPECT_EQ(converts[0], 5000 + 8000 + 100);
+}
+
+// Replicas are created knowing they are replicas: a healthy replica's first INFO is not a
+// role change (Redis emits +role-change / -role-change only for real changes).
+TEST(TopologyFixTest, FirstReplicaInfoIsNotARoleChange) {
+  Sentinel s(OneMaster(), 1, 0);
+  Log log;
+  log.Add(0, s.OnInfoReply(kM6379,
+                           MasterInfo("m") + "slave0:ip=127.0.0.1,port=6380,state=online\r\n", 0));
+  log.Add(100, s.OnInfoReply(kR6380, ReplicaInfo(6379), 100));
+  for (const auto& e : log.all) {
+    if (e.a.type == Action::Type::kEvent) {
+      EXPECT_EQ(e.a.event.ToString().find("role-change"), std::string::npos) << e.a.event.ToString();
+    }
+  }
+  // A real change is still reported.
+  log.Add(200, s.OnInfoReply(kR6380, MasterInfo("r"), 200));
+  EXPECT_EQ(log.EventTimes("-role-change slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 "
+                           "6379 new reported role is master")
+                .size(),
+            1u);
+}
+
 }  // namespace
 }  // namespace vigil::sentinel
