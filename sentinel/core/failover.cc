@@ -86,6 +86,7 @@ bool Sentinel::FailoverWaitStart(Master& m, int64_t now) {
     return false;
   }
   Emit(EventLevel::kWarning, "+elected-leader", MasterDetails(m));
+  if (simfailure_flags_ & kCrashAfterElection) SimulatedCrash("crash-after-election");
   m.failover_state = FailoverState::kSelectSlave;
   m.failover_state_change_ms = now;
   Emit(EventLevel::kWarning, "+failover-state-select-slave", MasterDetails(m));
@@ -184,6 +185,7 @@ bool Sentinel::FailoverNotePromotion(Master& m, Replica& r, const ParsedInfo& in
   m.failover_state_change_ms = now;
   MarkDirty();
   Emit(EventLevel::kWarning, "+promoted-slave", ReplicaDetails(m, r));
+  if (simfailure_flags_ & kCrashAfterPromotion) SimulatedCrash("crash-after-promotion");
   Emit(EventLevel::kWarning, "+failover-state-reconf-slaves", MasterDetails(m));
   // Tell the others about the new config epoch right away.
   for (auto& [addr, rr] : m.replicas) rr.last_hello_sent_ms = -1;

@@ -71,6 +71,7 @@ void Sentinel::CheckSdown(Master& m, Instance& inst, InstanceKind kind, const st
     Emit(EventLevel::kWarning, "+sdown", details);
   } else if (!down && inst.sdown) {
     inst.sdown = false;
+    inst.script_kill_sent = false;
     Emit(EventLevel::kWarning, "-sdown", details);
   }
 }

@@ -37,6 +37,7 @@ struct Instance {
   int64_t last_info_ms = -1;  // -1: never
   int64_t last_hello_sent_ms = -1;
   bool sdown = false;
+  bool script_kill_sent = false;  // cleared when SDOWN ends
   int64_t sdown_since_ms = 0;
   Role role_reported = Role::kUnknown;
   int64_t role_reported_ms = 0;

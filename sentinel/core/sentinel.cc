@@ -102,11 +102,15 @@ void Sentinel::Emit(EventLevel level, std::string type, std::string text) {
 }
 
 std::vector<Action> Sentinel::Flush() {
+  // The state is persisted FIRST: a vote or a new epoch must be on disk
+  // before anything that reveals it leaves the process (Redis flushes the
+  // config inside sentinelVoteLeader), or a crash in between lets the
+  // restarted sentinel vote again in the same epoch.
   if (dirty_) {
     Action a;
     a.type = Action::Type::kPersistState;
     a.state = Snapshot();
-    pending_.push_back(std::move(a));
+    pending_.insert(pending_.begin(), std::move(a));
     dirty_ = false;
   }
   std::vector<Action> out;
@@ -386,6 +390,14 @@ std::vector<Action> Sentinel::OnPingReply(const Target& t, PingReply reply, int6
   if (reply == PingReply::kPong || reply == PingReply::kLoading ||
       reply == PingReply::kMasterDown) {
     inst->last_valid_reply_ms = now;
+  } else if (reply == PingReply::kBusy && inst->sdown && !inst->script_kill_sent) {
+    // Down because a script is running: ask it to stop, once per SDOWN.
+    Action a;
+    a.type = Action::Type::kScriptKill;
+    a.id = NextId();
+    a.target = t;
+    pending_.push_back(std::move(a));
+    inst->script_kill_sent = true;
   }
   return Flush();
 }
@@ -556,6 +568,11 @@ std::vector<Action> Sentinel::OnHello(std::string_view payload, int64_t now) {
     Emit(EventLevel::kWarning, "+new-epoch", std::to_string(current_epoch_));
   }
   if (*mepoch > m.config_epoch) {
+    // A newer configuration supersedes a failover of ours still in flight
+    // (ours has an older epoch): drop it rather than finish it later and
+    // advertise our promoted replica under the newer epoch (which Redis can
+    // do; see docs/sentinel-core.md).
+    if (m.FailoverInProgress() && m.failover_epoch < *mepoch) AbortFailover(m);
     m.config_epoch = *mepoch;
     MarkDirty();
     if (m.ip != f[5] || m.port != *mport) {
@@ -591,6 +608,15 @@ int Sentinel::Reset(const std::string& pattern, int64_t now, std::vector<Action>
   int n = 0;
   for (auto& [name, m] : masters_) {
     if (!GlobMatch(pattern, name)) continue;
+    // A failover whose promotion was already seen has bumped the config
+    // epoch for the new address: finish the switch before forgetting the
+    // failover, or this sentinel would advertise the old address under the
+    // new epoch and never converge with the others (Redis drops it).
+    if (m.failover_state == FailoverState::kReconfSlaves ||
+        m.failover_state == FailoverState::kUpdateConfig) {
+      auto it = m.replicas.find(m.promoted);
+      if (it != m.replicas.end()) SwitchToPromoted(m, it->second.ip, it->second.port);
+    }
     ResetMaster(m, false, now);
     Emit(EventLevel::kWarning, "+reset-master", MasterDetails(m));
     ++n;
@@ -669,12 +695,54 @@ Status Sentinel::Set(const std::string& name, const std::vector<std::string>& ar
                            args[i] + "'");
     }
   }
-  m.settings = s;
+  m.settings = std::move(s);
   for (const auto& [o, v] : changed) Emit(EventLevel::kNotice, "+set", MasterDetails(m) + " " + o + " " + v);
   MarkDirty();
   std::vector<Action> acts = Flush();
   if (out != nullptr) out->insert(out->end(), acts.begin(), acts.end());
   return Status::Ok();
+}
+
+Status Sentinel::Monitor(const std::string& name, const std::string& ip, int64_t port,
+                         int64_t quorum, int64_t now, std::vector<Action>* out) {
+  now_ms_ = now;
+  if (quorum <= 0) return Status::Error("ERR Quorum must be 1 or greater.");
+  if (masters_.count(name)) return Status::Error("ERR Duplicated master name");
+  if (port <= 0 || port > 65535) return Status::Error("ERR Invalid port number");
+  MasterSettings settings;
+  settings.quorum = static_cast<int>(quorum);
+  auto [it, inserted] = masters_.emplace(name, MakeMaster(name, ip, static_cast<int>(port), settings, now));
+  Emit(EventLevel::kWarning, "+monitor", MasterDetails(it->second) + " quorum " + std::to_string(quorum));
+  MarkDirty();
+  std::vector<Action> acts = Flush();
+  if (out != nullptr) out->insert(out->end(), acts.begin(), acts.end());
+  return Status::Ok();
+}
+
+Status Sentinel::Remove(const std::string& name, std::vector<Action>* out) {
+  auto it = masters_.find(name);
+  if (it == masters_.end()) return Status::Error("ERR No such master with that name");
+  Emit(EventLevel::kWarning, "-monitor", MasterDetails(it->second));
+  masters_.erase(it);
+  MarkDirty();
+  std::vector<Action> acts = Flush();
+  if (out != nullptr) out->insert(out->end(), acts.begin(), acts.end());
+  return Status::Ok();
+}
+
+std::string Sentinel::CommandName(const std::string& master, const std::string& command) const {
+  auto it = masters_.find(master);
+  if (it == masters_.end()) return command;
+  auto r = it->second.settings.rename_commands.find(ToLower(command));
+  return r == it->second.settings.rename_commands.end() ? command : r->second;
+}
+
+void Sentinel::SimulatedCrash(const char* when) {
+  Action a;
+  a.type = Action::Type::kSimulatedCrash;
+  a.id = NextId();
+  a.payload = std::string("Sentinel CRASH because of SENTINEL simulate-failure (") + when + ")";
+  pending_.push_back(std::move(a));
 }
 
 }  // namespace vigil::sentinel

@@ -39,6 +39,8 @@ struct Action {
     kRepoint,         // same transaction with SLAVEOF host port
     kEvent,
     kPersistState,
+    kScriptKill,      // SCRIPT KILL to an instance stuck in a script (-BUSY while SDOWN)
+    kSimulatedCrash,  // SENTINEL SIMULATE-FAILURE: the daemon logs and exits with 99
   };
   Type type = Type::kEvent;
   uint64_t id = 0;
@@ -102,6 +104,18 @@ class Sentinel {
   std::string CkQuorum(const std::string& name) const;
   Status Set(const std::string& name, const std::vector<std::string>& args,
              std::vector<Action>* out);
+  // SENTINEL MONITOR / REMOVE, with Redis's errors ("ERR Duplicated master
+  // name", "ERR Invalid port number", "ERR Quorum must be 1 or greater.",
+  // "ERR No such master with that name").
+  Status Monitor(const std::string& name, const std::string& ip, int64_t port, int64_t quorum,
+                 int64_t now_ms, std::vector<Action>* out);
+  Status Remove(const std::string& name, std::vector<Action>* out);
+  // SENTINEL SIMULATE-FAILURE flags (INFO's sentinel_simulate_failure_flags).
+  enum SimFailure : int { kSimNone = 0, kCrashAfterElection = 1, kCrashAfterPromotion = 2 };
+  void set_simulate_failure(int flags) { simfailure_flags_ = flags; }
+  int simulate_failure() const { return simfailure_flags_; }
+  // The name to send `command` under to this master's instances (rename-command).
+  std::string CommandName(const std::string& master, const std::string& command) const;
 
   PersistedState Snapshot() const;
   const std::string& myid() const { return myid_; }
@@ -165,6 +179,8 @@ class Sentinel {
   int64_t last_tick_ms_;
   int64_t now_ms_ = 0;
   bool dirty_ = false;
+  int simfailure_flags_ = kSimNone;
+  void SimulatedCrash(const char* when);
   uint64_t next_id_ = 1;
   std::vector<Action> pending_;
 };

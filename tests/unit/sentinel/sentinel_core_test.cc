@@ -335,6 +335,80 @@ TEST(CommandsTest, SetValidation) {
   EXPECT_EQ(s.FindMaster("mymaster")->settings.quorum, 3);
 }
 
+TEST(CommandsTest, MonitorAndRemove) {
+  Sentinel s(OneMaster(2), 1, 0);
+  std::vector<Action> out;
+  EXPECT_EQ(s.Monitor("mymaster", "127.0.0.1", 7000, 2, 0, &out).message(),
+            "ERR Duplicated master name");
+  EXPECT_EQ(s.Monitor("other", "127.0.0.1", 70000, 2, 0, &out).message(), "ERR Invalid port number");
+  EXPECT_EQ(s.Monitor("other", "127.0.0.1", 7000, 0, 0, &out).message(),
+            "ERR Quorum must be 1 or greater.");
+  ASSERT_TRUE(s.Monitor("other", "127.0.0.1", 7000, 3, 0, &out).ok());
+  EXPECT_TRUE(Has(Events(out), "+monitor master other 127.0.0.1 7000 quorum 3"));
+  // Persisted before anything else leaves the sentinel.
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.front().type, Action::Type::kPersistState);
+  EXPECT_EQ(s.FindMaster("other")->settings.quorum, 3);
+  out.clear();
+  EXPECT_EQ(s.Remove("nope", &out).message(), "ERR No such master with that name");
+  ASSERT_TRUE(s.Remove("other", &out).ok());
+  EXPECT_TRUE(Has(Events(out), "-monitor master other 127.0.0.1 7000"));
+  EXPECT_EQ(s.FindMaster("other"), nullptr);
+}
+
+TEST(CommandsTest, RenamedCommandNames) {
+  Sentinel s(OneMaster(2), 1, 0);
+  std::vector<Action> out;
+  ASSERT_TRUE(s.Set("mymaster", {"rename-command", "CONFIG", "GUESSME"}, &out).ok());
+  EXPECT_EQ(s.CommandName("mymaster", "config"), "GUESSME");
+  EXPECT_EQ(s.CommandName("mymaster", "SLAVEOF"), "SLAVEOF");
+  EXPECT_EQ(s.CommandName("unknown", "CONFIG"), "CONFIG");
+}
+
+// A master stuck in a script answers -BUSY: once it is SDOWN, SCRIPT KILL is sent once per
+// SDOWN episode (Redis's SRI_SCRIPT_KILL_SENT).
+TEST(HealthTest, BusyWhileSdownSendsOneScriptKill) {
+  Sentinel s(OneMaster(2, 1000), 1, 0);
+  auto kills = [](const std::vector<Action>& acts) {
+    int n = 0;
+    for (const Action& a : acts) n += a.type == Action::Type::kScriptKill;
+    return n;
+  };
+  int total = 0;
+  total += kills(s.OnPingReply(kMasterT, PingReply::kBusy, 500));  // not SDOWN yet
+  EXPECT_EQ(total, 0);
+  s.Tick(1100);
+  ASSERT_TRUE(s.FindMaster("mymaster")->sdown);
+  for (int64_t t = 1200; t < 3000; t += 100) total += kills(s.OnPingReply(kMasterT, PingReply::kBusy, t));
+  EXPECT_EQ(total, 1);
+  s.OnPingReply(kMasterT, PingReply::kPong, 3000);
+  s.Tick(3000);
+  ASSERT_FALSE(s.FindMaster("mymaster")->sdown);
+  s.Tick(4200);
+  ASSERT_TRUE(s.FindMaster("mymaster")->sdown);
+  EXPECT_EQ(kills(s.OnPingReply(kMasterT, PingReply::kBusy, 4300)), 1);
+}
+
+TEST(FailoverTest, SimulateFailureCrashesAfterElection) {
+  Sentinel s(OneMaster(2), 3, 0);
+  s.OnInfoReply(kMasterT, "role:master\r\nslave0:ip=127.0.0.1,port=6380,state=online\r\n", 0);
+  const Target r1{"mymaster", InstanceKind::kReplica, "127.0.0.1", 6380};
+  s.OnInfoReply(r1, ReplicaInfo("127.0.0.1", 6379, 100, 1, "r1"), 10);
+  s.set_simulate_failure(Sentinel::kCrashAfterElection);
+  std::vector<Action> out;
+  ASSERT_TRUE(s.Failover("mymaster", 20, &out).ok());
+  std::vector<Action> acts = s.Tick(100);
+  size_t crash = acts.size(), elected = acts.size();
+  for (size_t i = 0; i < acts.size(); ++i) {
+    if (acts[i].type == Action::Type::kSimulatedCrash && crash == acts.size()) crash = i;
+    if (acts[i].type == Action::Type::kEvent && acts[i].event.type == "+elected-leader") elected = i;
+  }
+  ASSERT_LT(crash, acts.size());
+  EXPECT_GT(crash, elected);
+  EXPECT_EQ(acts[crash].payload,
+            "Sentinel CRASH because of SENTINEL simulate-failure (crash-after-election)");
+}
+
 TEST(GossipTest, HelloNewerConfigEpochSwitchesMaster) {
   Sentinel s(OneMaster(2), 1, 0);
   auto evs = Events(s.OnHello(Hello("127.0.0.1", 26380, kPeerA, 3, "127.0.0.1", 6380, 3), 0));
