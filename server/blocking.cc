@@ -43,7 +43,7 @@ void WriteTimeoutReply(resp::Writer& w, TimeoutReply r) {
 
 void BlockClient(CommandContext& ctx, BlockSpec spec) {
   if (!ctx.may_block) {
-    WriteTimeoutReply(ctx.reply, spec.on_timeout);
+    WriteTimeoutReply(ctx.reply, spec.when_not_blocking.value_or(spec.on_timeout));
     return;
   }
   if (ctx.reexec) {

@@ -36,6 +36,10 @@ struct BlockSpec {
   ObjType type = ObjType::kList;  // a key is ready only when it holds this type
   int64_t deadline_ms = 0;        // monotonic ms; 0 = wait forever
   TimeoutReply on_timeout = TimeoutReply::kNullArray;
+  // The reply when the command may not block (inside MULTI/EXEC), if it
+  // differs: Redis 7.0 answers BLMOVE/BRPOPLPUSH there with a null bulk but
+  // their timeouts with a null array.
+  std::optional<TimeoutReply> when_not_blocking;
 };
 
 // Parses a blocking timeout in seconds (fractions allowed) as Redis does and

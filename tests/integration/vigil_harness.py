@@ -32,7 +32,7 @@ class VigilServer:
         self.args = list(args)
 
     def start(self):
-        out = open(self.log, "w")
+        out = open(self.log, "a")
         self.proc = subprocess.Popen([self.binary, self.conf] + self.args, stdout=out,
                                      stderr=subprocess.STDOUT, cwd=self.dir)
         deadline = time.time() + 10
@@ -46,14 +46,26 @@ class VigilServer:
                 time.sleep(0.05)
         raise RuntimeError("server did not start: " + open(self.log).read())
 
-    def stop(self):
+    def halt(self, sig=None):
+        """Stops the process (SIGTERM, or `sig`, e.g. signal.SIGKILL) and keeps the
+        directory, so a restart finds its files."""
         if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
+            if sig is None:
+                self.proc.terminate()
+            else:
+                self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+    def restart(self):
+        self.halt()
+        return self.start()
+
+    def stop(self):
+        self.halt()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def cli(self, *args):
