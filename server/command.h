@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/resp/writer.h"
@@ -60,6 +61,18 @@ struct CommandContext {
   // True when a blocked command is run again because a key it waits on
   // became ready (see server/blocking.h).
   bool reexec = false;
+
+  // What replicas and the AOF receive for this command. By default the
+  // command as received, if it changed the dataset; a handler whose effect
+  // must be replayed differently says so (EXPIRE -> PEXPIREAT, BLPOP ->
+  // LPOP, SPOP -> SREM, INCRBYFLOAT -> SET KEEPTTL ...).
+  std::vector<std::vector<std::string>> propagate_as;
+  bool propagate_override = false;
+  void PropagateAs(std::vector<std::string> cmd) {
+    propagate_override = true;
+    propagate_as.push_back(std::move(cmd));
+  }
+  void DontPropagate() { propagate_override = true; }
 
   Database& db();
   size_t argc() const { return args.size(); }
