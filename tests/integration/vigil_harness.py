@@ -19,7 +19,7 @@ def free_port():
 
 class VigilServer:
     def __init__(self, binary, config_lines=(), args=()):
-        self.binary = binary
+        self.binary = os.path.abspath(binary)
         self.dir = tempfile.mkdtemp(prefix="vigil-it-")
         self.port = free_port()
         self.conf = os.path.join(self.dir, "vigil.conf")
@@ -32,9 +32,9 @@ class VigilServer:
         self.args = list(args)
 
     def start(self):
-        out = open(self.log, "a")
-        self.proc = subprocess.Popen([self.binary, self.conf] + self.args, stdout=out,
-                                     stderr=subprocess.STDOUT, cwd=self.dir)
+        with open(self.log, "a") as out:
+            self.proc = subprocess.Popen([self.binary, self.conf] + self.args, stdout=out,
+                                         stderr=subprocess.STDOUT, cwd=self.dir)
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:
