@@ -4,9 +4,11 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "common/util/clock.h"
+#include "common/util/strings.h"
 #include "server/server.h"
 
 namespace vigil::server {
@@ -39,6 +41,7 @@ Client::Client(Server& server, asio::ip::tcp::socket socket, uint64_t id)
                                          asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6())
                                              .is_loopback());
   }
+  fd_ = socket_.native_handle();
   auto local = socket_.local_endpoint(ec);
   if (!ec) local_ = EndpointText(local);
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
@@ -59,8 +62,11 @@ Client::Client(Server& server, asio::ip::tcp::socket socket, uint64_t id)
 void Client::Start() { DoRead(); }
 
 void Client::Push(std::string_view bytes) {
-  if (closed_) return;
+  if (closed_ || close_asap_) return;
   out_.append(bytes);
+  // A push to the client whose command is running (PUBLISH to itself,
+  // MONITOR) is sent with that command's replies, in order.
+  if (processing_) return;
   Flush();
 }
 
@@ -80,7 +86,7 @@ void Client::Close() {
 }
 
 void Client::DoRead() {
-  if (closed_ || close_after_reply_) return;
+  if (closed_ || close_after_reply_ || close_asap_) return;
   socket_.async_read_some(asio::buffer(read_buf_),
                           [self = shared_from_this()](const boost::system::error_code& ec,
                                                       size_t n) { self->OnRead(ec, n); });
@@ -110,8 +116,9 @@ void Client::OnRead(const boost::system::error_code& ec, size_t n) {
 }
 
 void Client::ProcessInput() {
+  processing_ = true;
   size_t pos = 0;
-  while (pos < pending_.size() && !close_after_reply_ && !closed_ && !blocked_) {
+  while (pos < pending_.size() && !close_after_reply_ && !close_asap_ && !closed_ && !blocked_) {
     size_t consumed = 0;
     std::string_view view(pending_.data() + pos, pending_.size() - pos);
     auto st = parser_.Parse(view, &consumed, &args_);
@@ -129,6 +136,7 @@ void Client::ProcessInput() {
     parser_.set_limits(server_.ParserLimitsFor(*this));
   }
   pending_.erase(0, pos);
+  processing_ = false;
 }
 
 void Client::Resume() {
@@ -137,8 +145,42 @@ void Client::Resume() {
   Flush();
 }
 
+void Client::EnforceOutputLimit() {
+  const ServerConfig& cfg = server_.config();
+  const OutputBufferLimit& limit =
+      client_class() == ClientClass::kPubSub ? cfg.obuf_pubsub : cfg.obuf_normal;
+  const auto used = static_cast<int64_t>(output_buffer_size());
+  bool hard = limit.hard > 0 && used >= limit.hard;
+  bool soft = limit.soft > 0 && used >= limit.soft;
+  // As Redis's checkClientOutputBufferLimits: the soft limit counts only
+  // once it has held for more than soft_seconds whole seconds.
+  if (soft) {
+    const int64_t now_s = UnixMs() / 1000;
+    if (soft_limit_since_s_ == 0) {
+      soft_limit_since_s_ = now_s;
+      soft = false;
+    } else if (now_s - soft_limit_since_s_ <= limit.soft_seconds) {
+      soft = false;
+    }
+  } else {
+    soft_limit_since_s_ = 0;
+  }
+  if (!hard && !soft) return;
+  std::string info = InfoString();
+  if (!info.empty() && info.back() == '\n') info.pop_back();
+  spdlog::warn("Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+               info);
+  close_asap_ = true;
+  out_.clear();
+  // Closed from the event loop, not here: the caller may be walking the
+  // subscriber list of a PUBLISH.
+  asio::post(server_.io(), [self = shared_from_this()] { self->Close(); });
+}
+
 void Client::Flush() {
-  if (closed_ || writing_in_progress_) return;
+  if (closed_ || close_asap_) return;
+  if (!out_.empty()) EnforceOutputLimit();
+  if (close_asap_ || writing_in_progress_) return;
   if (out_.empty()) {
     if (close_after_reply_) Close();
     return;
@@ -162,6 +204,39 @@ void Client::OnWrite(const boost::system::error_code& ec) {
     return;
   }
   Flush();
+}
+
+std::string Client::InfoString() const {
+  const int64_t now = MonotonicMs();
+  std::string flags;
+  if (monitor_) flags += 'O';
+  if (subscription_count() > 0) flags += 'P';
+  if (tx_.active) flags += 'x';
+  if (blocked_) flags += 'b';
+  if (tx_.watch_touched) flags += 'd';
+  if (close_after_reply_) flags += 'c';
+  if (close_asap_) flags += 'A';
+  if (flags.empty()) flags = "N";
+  size_t multi_mem = 0;
+  for (const auto& q : tx_.queued) {
+    multi_mem += sizeof(QueuedCommand);
+    for (const auto& a : q.args) multi_mem += sizeof(std::string) + a.capacity();
+  }
+  for (const auto& w : tx_.watched) multi_mem += sizeof(WatchedKey) + w.key.capacity();
+  const size_t qbuf = pending_.size() + parser_.pending_bytes();
+  const size_t omem = output_buffer_size();
+  const size_t tot_mem = sizeof(Client) + read_buf_.size() + pending_.capacity() +
+                         out_.capacity() + writing_.capacity() + multi_mem;
+  return fmt::format(
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
+      "ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl=0 oll={} "
+      "omem={} tot-mem={} events=r{} cmd={} user=default redir=-1 resp={}\n",
+      id_, peer_, local_, closed_ ? -1 : fd_, name_, (now - created_ms_) / 1000,
+      (now - last_interaction_ms_) / 1000, flags, db_index_, channels_.size(), patterns_.size(),
+      tx_.active ? static_cast<int64_t>(tx_.queued.size()) : -1, qbuf,
+      pending_.capacity() - pending_.size(), multi_mem, read_buf_.size(), read_buf_.size(),
+      omem > 0 ? 1 : 0, omem, tot_mem, omem > 0 ? "w" : "", ToLower(last_command_),
+      protocol());
 }
 
 }  // namespace vigil::server

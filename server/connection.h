@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,42 @@
 namespace vigil::server {
 
 class Server;
+struct CommandSpec;
+
+// A command resolved against the table: the top-level entry, the entry that
+// runs (the subcommand's for "config get") and the name commandstats uses.
+struct ResolvedCommand {
+  const CommandSpec* spec = nullptr;
+  const CommandSpec* run = nullptr;
+  std::string full_name;
+};
+
+// A command queued between MULTI and EXEC.
+struct QueuedCommand {
+  ResolvedCommand cmd;
+  std::vector<std::string> args;
+};
+
+struct WatchedKey {
+  int db = 0;
+  std::string key;
+  // The key had already expired (not yet reclaimed) when WATCHed: its
+  // removal is then no change (Redis 7.0's watchedKey.expired).
+  bool expired_when_watched = false;
+};
+
+// MULTI/EXEC/WATCH state of one client.
+struct TransactionState {
+  bool active = false;         // inside MULTI
+  bool aborted = false;        // a command was rejected while queueing: EXECABORT
+  bool watch_touched = false;  // a WATCHed key changed: EXEC answers a null array
+  std::vector<QueuedCommand> queued;
+  std::vector<WatchedKey> watched;
+};
+
+// Redis's client classes for client-output-buffer-limit and CLIENT KILL TYPE
+// (kMaster: a replica's link to its master).
+enum class ClientClass { kNormal, kReplica, kPubSub, kMaster };
 
 class Client : public std::enable_shared_from_this<Client> {
  public:
@@ -31,8 +68,9 @@ class Client : public std::enable_shared_from_this<Client> {
   // Closes now (CLIENT KILL, shutdown, timeout).
   void Close();
 
-  // Appends already-encoded bytes (MONITOR feed, later pub/sub messages) and
-  // starts writing them.
+  // Appends already-encoded bytes (MONITOR feed, pub/sub messages) and
+  // starts writing them (after the current command, if the client is the
+  // one running it). Dropped once the client is being closed.
   void Push(std::string_view bytes);
   // The writer replies go through (blocked commands answer through it later).
   resp::Writer& writer() { return writer_; }
@@ -61,7 +99,23 @@ class Client : public std::enable_shared_from_this<Client> {
   const std::string& last_command() const { return last_command_; }
   bool closed() const { return closed_; }
   size_t query_buffer_size() const { return parser_.pending_bytes(); }
+  // Bytes not yet written to the socket.
   size_t output_buffer_size() const { return out_.size() + writing_.size(); }
+
+  // Pub/sub subscriptions (the server keeps the reverse index).
+  std::set<std::string>& channels() { return channels_; }
+  std::set<std::string>& patterns() { return patterns_; }
+  size_t subscription_count() const { return channels_.size() + patterns_.size(); }
+  ClientClass client_class() const {
+    return subscription_count() > 0 ? ClientClass::kPubSub : ClientClass::kNormal;
+  }
+
+  TransactionState& tx() { return tx_; }
+  const TransactionState& tx() const { return tx_; }
+
+  // One CLIENT LIST / CLIENT INFO line (with the trailing newline), as Redis
+  // prints it; also used in the output-buffer-limit log line.
+  std::string InfoString() const;
 
  private:
   void DoRead();
@@ -69,10 +123,14 @@ class Client : public std::enable_shared_from_this<Client> {
   void ProcessInput();
   void Flush();
   void OnWrite(const boost::system::error_code& ec);
+  // client-output-buffer-limit: schedules the close when the pending output
+  // is over the hard limit, or over the soft one for too long.
+  void EnforceOutputLimit();
 
   Server& server_;
   boost::asio::ip::tcp::socket socket_;
   uint64_t id_;
+  int fd_ = -1;
   std::string peer_, local_;
   bool peer_loopback_ = false;
   int db_index_ = 0;
@@ -94,6 +152,13 @@ class Client : public std::enable_shared_from_this<Client> {
   bool closed_ = false;
   bool monitor_ = false;
   bool blocked_ = false;
+  bool processing_ = false;  // inside ProcessInput: pushes wait for its flush
+  bool close_asap_ = false;  // over client-output-buffer-limit, close pending
+  int64_t soft_limit_since_s_ = 0;  // Unix seconds the soft limit was first exceeded
+
+  std::set<std::string> channels_, patterns_;
+  TransactionState tx_;
 };
+
 
 }  // namespace vigil::server

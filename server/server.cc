@@ -70,12 +70,32 @@ void CommandContext::KeyReady(std::string_view key) {
 
 void Server::SignalModifiedKey(int db, std::string_view key) {
   ++dirty_;
-  // WATCH invalidation joins with transactions.
+  TouchWatchedKey(db, key, /*key_gone=*/false);
+}
+
+int Server::NotifyFlags() {
+  if (config_->notify_keyspace_events != notify_config_seen_) {
+    notify_config_seen_ = config_->notify_keyspace_events;
+    notify_flags_ = ParseKeyspaceEvents(notify_config_seen_).value_or(0);
+  }
+  return notify_flags_;
 }
 
 void Server::NotifyKeyspaceEvent(int event_class, std::string_view event, std::string_view key,
                                  int db) {
-  // Joins with pub/sub.
+  const int flags = NotifyFlags();
+  if (!(flags & event_class)) return;
+  const std::string at = "@" + std::to_string(db) + "__:";
+  if (flags & kNotifyKeyspace) Publish("__keyspace" + at + std::string(key), event);
+  if (flags & kNotifyKeyevent) Publish("__keyevent" + at + std::string(event), key);
+}
+
+// A key removed because its TTL passed (lazily or by the active cycle), as
+// Redis's deleteExpiredKeyAndPropagate: notification, WATCH, stats.
+void Server::OnKeyExpired(int db, std::string_view key) {
+  ++stats_.expired_keys;
+  NotifyKeyspaceEvent(kNotifyExpired, "expired", key, db);
+  TouchWatchedKey(db, key, /*key_gone=*/true);
 }
 
 Server::Server(ServerConfig* config, config::Registry* registry, std::string config_file)
@@ -85,6 +105,11 @@ Server::Server(ServerConfig* config, config::Registry* registry, std::string con
       run_id_(RandomHex(40)),
       start_ms_(MonotonicMs()) {
   dbs_.resize(static_cast<size_t>(config_->databases));
+  watched_keys_.resize(dbs_.size());
+  for (size_t i = 0; i < dbs_.size(); ++i) {
+    dbs_[i].set_on_expired(
+        [this, db = static_cast<int>(i)](std::string_view key) { OnKeyExpired(db, key); });
+  }
   RegisterAllCommands(table_);
 }
 
@@ -164,8 +189,147 @@ void Server::AddClient(std::shared_ptr<Client> c) { clients_[c->id()] = std::mov
 
 void Server::RemoveClient(uint64_t id) {
   blocking_.Unblock(id, false);
+  auto it = clients_.find(id);
+  if (it != clients_.end()) {
+    UnsubscribeAll(*it->second);
+    UnwatchAll(*it->second);
+  }
   clients_.erase(id);
   std::erase(monitors_, id);
+}
+
+void Server::ResetClientState(Client& client) {
+  if (client.is_monitor()) {
+    client.set_monitor(false);
+    RemoveMonitor(client.id());
+  }
+  DiscardTransaction(client);
+  UnsubscribeAll(client);
+}
+
+int64_t Server::Publish(std::string_view channel, std::string_view message) {
+  int64_t receivers = 0;
+  // Encoded once per protocol version, not once per subscriber.
+  std::string frames[2];
+  auto deliver = [&](uint64_t id, const auto& write) {
+    auto it = clients_.find(id);
+    if (it == clients_.end()) return;
+    Client& c = *it->second;
+    std::string& frame = frames[c.protocol() == 3 ? 1 : 0];
+    if (frame.empty()) {
+      resp::Writer w(&frame, c.protocol());
+      write(w);
+    }
+    c.Push(frame);
+    ++receivers;
+  };
+  // Channel subscribers first, then pattern subscribers, as Redis does.
+  if (const auto* ids = pubsub_.Subscribers(channel)) {
+    for (uint64_t id : *ids) {
+      deliver(id, [&](resp::Writer& w) { WriteMessage(w, "message", channel, message); });
+    }
+  }
+  const std::string* frames_pattern = nullptr;
+  pubsub_.ForEachPatternMatch(channel, [&](const std::string& pattern, uint64_t id) {
+    if (frames_pattern != &pattern) {
+      frames_pattern = &pattern;
+      frames[0].clear();
+      frames[1].clear();
+    }
+    deliver(id, [&](resp::Writer& w) { WritePatternMessage(w, pattern, channel, message); });
+  });
+  return receivers;
+}
+
+void Server::UnsubscribeAll(Client& client) {
+  for (const auto& ch : client.channels()) pubsub_.Unsubscribe(ch, client.id());
+  for (const auto& p : client.patterns()) pubsub_.PUnsubscribe(p, client.id());
+  client.channels().clear();
+  client.patterns().clear();
+}
+
+void Server::Watch(Client& client, std::string_view key) {
+  auto& watched = client.tx().watched;
+  const int db = client.db_index();
+  for (const auto& w : watched)
+    if (w.db == db && w.key == key) return;
+  auto& index = watched_keys_[static_cast<size_t>(db)];
+  auto it = index.find(key);
+  if (it == index.end()) it = index.emplace(std::string(key), std::vector<uint64_t>{}).first;
+  it->second.push_back(client.id());
+  watched.push_back({db, std::string(key), dbs_[db].IsExpired(key, UnixMs())});
+}
+
+void Server::UnwatchAll(Client& client) {
+  for (const auto& w : client.tx().watched) {
+    auto& index = watched_keys_[static_cast<size_t>(w.db)];
+    auto it = index.find(w.key);
+    if (it == index.end()) continue;
+    std::erase(it->second, client.id());
+    if (it->second.empty()) index.erase(it);
+  }
+  client.tx().watched.clear();
+}
+
+bool Server::WatchedKeyExpired(const Client& client) {
+  const int64_t now = UnixMs();
+  for (const auto& w : client.tx().watched) {
+    if (!w.expired_when_watched && dbs_[w.db].IsExpired(w.key, now)) return true;
+  }
+  return false;
+}
+
+void Server::DiscardTransaction(Client& client) {
+  UnwatchAll(client);
+  client.tx() = TransactionState{};
+}
+
+// Marks client `id`, which watches `key` in `db`, dirty: its EXEC will
+// fail. Not when the key had already expired when watched and is now gone:
+// that is no logical change (Redis 7.0 just clears the watch's flag).
+void Server::TouchWatcher(uint64_t id, int db, std::string_view key, bool key_gone) {
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return;
+  TransactionState& tx = it->second->tx();
+  auto w = std::find_if(tx.watched.begin(), tx.watched.end(),
+                        [&](const WatchedKey& k) { return k.db == db && k.key == key; });
+  if (w == tx.watched.end()) return;  // already dirty through another key
+  if (w->expired_when_watched && key_gone) {
+    w->expired_when_watched = false;
+    return;
+  }
+  tx.watch_touched = true;
+  // Once dirty, nothing else the client watches matters.
+  UnwatchAll(*it->second);
+}
+
+// Redis's touchWatchedKey. `key_gone`: the key is being removed by expiry
+// (it is still in the table while the hook runs).
+void Server::TouchWatchedKey(int db, std::string_view key, bool key_gone) {
+  auto& index = watched_keys_[static_cast<size_t>(db)];
+  if (index.empty()) return;
+  auto it = index.find(key);
+  if (it == index.end()) return;
+  const bool gone = key_gone || dbs_[db].Peek(key) == nullptr;
+  // Copied: a dirty client is unwatched, which edits this list.
+  const std::vector<uint64_t> ids = it->second;
+  for (uint64_t id : ids) TouchWatcher(id, db, key, gone);
+}
+
+void Server::TouchAllWatchedKeysInDb(int db, int replaced_with) {
+  struct Touch {
+    std::string key;
+    uint64_t id;
+    bool gone;
+  };
+  std::vector<Touch> touches;
+  for (const auto& [key, ids] : watched_keys_[static_cast<size_t>(db)]) {
+    const bool exists = dbs_[db].Peek(key) != nullptr;
+    const bool exists_after = replaced_with >= 0 && dbs_[replaced_with].Peek(key) != nullptr;
+    if (!exists && !exists_after) continue;
+    for (uint64_t id : ids) touches.push_back({key, id, !exists_after});
+  }
+  for (const auto& t : touches) TouchWatcher(t.id, db, t.key, t.gone);
 }
 
 // Sends `+<unix.micro> [db addr] "cmd" "arg" ...` to every MONITOR client, in
@@ -188,61 +352,145 @@ void Server::FeedMonitors(const Client& client, const std::vector<std::string>& 
   }
 }
 
-void Server::Dispatch(Client& client, const std::vector<std::string>& args,
-                      resp::Writer& writer) {
-  if (args.empty()) return;
+namespace {
+
+// Commands a RESP2 client may run while subscribed.
+bool AllowedWhileSubscribed(std::string_view name) {
+  return name == "ping" || name == "subscribe" || name == "ssubscribe" ||
+         name == "unsubscribe" || name == "sunsubscribe" || name == "psubscribe" ||
+         name == "punsubscribe" || name == "quit" || name == "reset";
+}
+
+// Commands that run at once inside MULTI instead of being queued.
+bool RunsInsideMulti(std::string_view name) {
+  return name == "exec" || name == "discard" || name == "multi" || name == "watch" ||
+         name == "quit" || name == "reset";
+}
+
+std::string WithoutErrPrefix(std::string_view error) {
+  if (error.substr(0, 4) == "ERR ") error.remove_prefix(4);
+  return std::string(error);
+}
+
+}  // namespace
+
+void Server::Reject(Client& client, const ResolvedCommand* cmd,
+                    const std::vector<std::string>& args, resp::Writer& writer,
+                    std::string_view error) {
+  if (client.tx().active) client.tx().aborted = true;
+  if (cmd != nullptr) ++command_stats_[cmd->full_name].rejected_calls;
+  if (cmd != nullptr && cmd->spec->name == "exec") {
+    // A rejected EXEC still ends the transaction (execCommandAbort).
+    DiscardTransaction(client);
+    writer.Error("EXECABORT Transaction discarded because of: " + WithoutErrPrefix(error));
+    if (!monitors_.empty()) FeedMonitors(client, args, UnixUs());
+    return;
+  }
+  writer.Error(error);
+}
+
+bool Server::Resolve(Client& client, const std::vector<std::string>& args, resp::Writer& writer,
+                     ResolvedCommand* out) {
   const CommandSpec* spec = table_.Find(args[0]);
   if (spec == nullptr) {
     std::string msg = "ERR unknown command '" + UnknownArg(args[0]) +
                       "', with args beginning with: ";
     for (size_t i = 1; i < args.size() && msg.size() < 128 + 60; ++i)
       msg += "'" + UnknownArg(args[i]) + "' ";
-    writer.Error(msg);
-    return;
+    Reject(client, nullptr, args, writer, msg);
+    return false;
   }
-  const CommandSpec* run = spec;
-  std::string full_name = spec->name;
+  out->spec = out->run = spec;
+  out->full_name = spec->name;
   if (!spec->subcommands.empty() && args.size() >= 2) {
     std::string sub = ToLower(args[1]);
     for (const auto& s : spec->subcommands) {
       if (s.name == sub) {
-        run = &s;
-        full_name = spec->name + "|" + sub;
-        break;
+        out->run = &s;
+        out->full_name = spec->name + "|" + sub;
+        return true;
       }
     }
+    Reject(client, nullptr, args, writer,
+           "ERR unknown subcommand '" + args[1].substr(0, 128) + "'. Try " + ToUpper(args[0]) +
+               " HELP.");
+    return false;
   }
-  int argc = static_cast<int>(args.size());
-  if ((run->arity > 0 && argc != run->arity) || (run->arity < 0 && argc < -run->arity)) {
-    ++command_stats_[full_name].rejected_calls;
-    writer.Error(errors::WrongArity(full_name));
+  return true;
+}
+
+bool Server::CheckContext(Client& client, const ResolvedCommand& cmd,
+                          const std::vector<std::string>& args, resp::Writer& writer) {
+  const CommandSpec& run = *cmd.run;
+  const int argc = static_cast<int>(args.size());
+  if ((run.arity > 0 && argc != run.arity) || (run.arity < 0 && argc < -run.arity)) {
+    Reject(client, &cmd, args, writer, errors::WrongArity(cmd.full_name));
+    return false;
+  }
+  if (!client.authenticated() && !(run.flags & kCmdNoAuth)) {
+    Reject(client, &cmd, args, writer, errors::kNoAuth);
+    return false;
+  }
+  if (client.tx().active && (run.flags & kCmdNoMulti)) {
+    Reject(client, &cmd, args, writer, "ERR Command not allowed inside a transaction");
+    return false;
+  }
+  // RESP3 clients may run anything while subscribed: pushes cannot be
+  // mistaken for replies there.
+  if (client.subscription_count() > 0 && client.protocol() == 2 &&
+      !AllowedWhileSubscribed(cmd.spec->name)) {
+    Reject(client, &cmd, args, writer,
+           "ERR Can't execute '" + cmd.full_name +
+               "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
+               "this context");
+    return false;
+  }
+  return true;
+}
+
+void Server::Dispatch(Client& client, const std::vector<std::string>& args,
+                      resp::Writer& writer) {
+  if (args.empty()) return;
+  ResolvedCommand cmd;
+  if (!Resolve(client, args, writer, &cmd) || !CheckContext(client, cmd, args, writer)) return;
+  TransactionState& tx = client.tx();
+  if (tx.active && !RunsInsideMulti(cmd.spec->name)) {
+    // A transaction that will fail anyway keeps no queue (as Redis).
+    if (!tx.aborted && !tx.watch_touched) tx.queued.push_back({std::move(cmd), args});
+    writer.SimpleString("QUEUED");
     return;
   }
-  if (!client.authenticated() && !(run->flags & kCmdNoAuth)) {
-    ++command_stats_[full_name].rejected_calls;
-    writer.Error(errors::kNoAuth);
-    return;
-  }
+  Call(client, cmd, args, writer, /*may_block=*/true);
+  // Clients blocked on keys this command fed are served now, after it (and
+  // after a whole EXEC), as Redis's handleClientsBlockedOnKeys does.
+  if (dispatch_depth_ == 0 && blocking_.has_ready_keys()) blocking_.ServeReadyKeys();
+}
+
+void Server::Call(Client& client, const ResolvedCommand& cmd,
+                  const std::vector<std::string>& args, resp::Writer& writer, bool may_block) {
+  const CommandSpec& run = *cmd.run;
   ++stats_.total_commands_processed;
-  CommandContext ctx{*this, client, args, writer, *run};
+  CommandContext ctx{*this, client, args, writer, run};
+  ctx.may_block = may_block;
   const size_t reply_start = writer.buffer()->size();
   const int64_t start_us = MonotonicUs();
-  if (!monitors_.empty() && !((run->flags | spec->flags) & (kCmdAdmin | kCmdSkipMonitor)))
-    FeedMonitors(client, args, UnixUs());
+  const int64_t unix_us = monitors_.empty() ? 0 : UnixUs();
   ++dispatch_depth_;
-  run->handler(ctx);
+  run.handler(ctx);
   --dispatch_depth_;
   const int64_t duration = MonotonicUs() - start_us;
-  auto& cs = command_stats_[full_name];
+  auto& cs = command_stats_[cmd.full_name];
   ++cs.calls;
   cs.usec += static_cast<uint64_t>(duration);
   // A reply that begins with '-' means the command itself failed.
   const std::string& out = *writer.buffer();
   if (out.size() > reply_start && out[reply_start] == '-') ++cs.failed_calls;
-  RecordSlowlog(client, args, duration);
-  // Clients blocked on keys this command fed are served now, after it (and
-  // after a whole EXEC), as Redis's handleClientsBlockedOnKeys does.
-  if (dispatch_depth_ == 0 && blocking_.has_ready_keys()) blocking_.ServeReadyKeys();
+  // EXEC is logged through the commands it runs (Redis's skip_slowlog).
+  if (cmd.spec->name != "exec") RecordSlowlog(client, args, duration);
+  // Fed after the command ran, as Redis 7.0's call(): a transaction shows as
+  // MULTI, its commands, then EXEC.
+  if (!monitors_.empty() && !((run.flags | cmd.spec->flags) & (kCmdAdmin | kCmdSkipMonitor)))
+    FeedMonitors(client, args, unix_us);
 }
 
 void Server::RecordSlowlog(Client& client, const std::vector<std::string>& args,
@@ -298,8 +546,8 @@ void Server::Cron() {
   int64_t deadline = MonotonicUs() + 25000 / std::max<int64_t>(1, config_->hz / 10);
   for (auto& db : dbs_) {
     while (db.expires_size() > 0) {
+      // Each removal reaches OnKeyExpired (stats, notification, WATCH).
       size_t removed = db.ExpireSample(20, now);
-      stats_.expired_keys += removed;
       if (removed < 5 || MonotonicUs() > deadline) break;
     }
   }

@@ -18,12 +18,12 @@
 #include "common/resp/parser.h"
 #include "server/blocking.h"
 #include "server/command_table.h"
+#include "server/connection.h"
 #include "server/db/database.h"
 #include "server/config/server_config.h"
+#include "server/pubsub.h"
 
 namespace vigil::server {
-
-class Client;
 
 // Per-command counters for INFO commandstats.
 struct CommandStats {
@@ -67,12 +67,39 @@ class Server {
   void Run();
   void Shutdown();
 
-  // Runs one parsed command for `client`, appending the reply to `writer`.
+  // Runs one parsed command for `client`, appending the reply to `writer`:
+  // the checks Redis's processCommand makes (unknown command, arity, auth,
+  // RESP2 subscribed mode), then MULTI queueing or Call.
   void Dispatch(Client& client, const std::vector<std::string>& args, resp::Writer& writer);
+  // Runs a command that passed the checks (EXEC runs its queue through it)
+  // and does the bookkeeping: commandstats, slowlog, MONITOR feed.
+  void Call(Client& client, const ResolvedCommand& cmd, const std::vector<std::string>& args,
+            resp::Writer& writer, bool may_block);
 
   void AddClient(std::shared_ptr<Client> c);
   void RemoveClient(uint64_t id);
   void AddMonitor(uint64_t id) { monitors_.push_back(id); }
+  void RemoveMonitor(uint64_t id) { std::erase(monitors_, id); }
+  // RESET: leaves MONITOR, MULTI (and WATCH) and every subscription.
+  void ResetClientState(Client& client);
+
+  // Pub/sub. Publish returns the number of clients that received the message.
+  PubSub& pubsub() { return pubsub_; }
+  int64_t Publish(std::string_view channel, std::string_view message);
+  // Drops every channel and pattern subscription of `client`, with no reply.
+  void UnsubscribeAll(Client& client);
+
+  // Transactions (server/commands/transactions.cc drives these).
+  void Watch(Client& client, std::string_view key);
+  void UnwatchAll(Client& client);
+  // Redis 7.0's isWatchedKeyExpired: a watched key whose TTL passed since
+  // WATCH (even if nobody touched it yet) fails the EXEC.
+  bool WatchedKeyExpired(const Client& client);
+  // Leaves MULTI, dropping the queue and the watched keys.
+  void DiscardTransaction(Client& client);
+  // FLUSHDB/FLUSHALL/SWAPDB: every client watching a key of `db` that exists
+  // there (or in `replaced_with`, the DB swapped in; -1 for none) fails.
+  void TouchAllWatchedKeysInDb(int db, int replaced_with = -1);
   const std::map<uint64_t, std::shared_ptr<Client>>& clients() const { return clients_; }
 
   Database& db(int index) { return dbs_[index]; }
@@ -108,6 +135,20 @@ class Server {
   void ScheduleCron();
   void Cron();
 
+  // The checks of Dispatch; each returns false after answering the error.
+  bool Resolve(Client& client, const std::vector<std::string>& args, resp::Writer& writer,
+               ResolvedCommand* out);
+  bool CheckContext(Client& client, const ResolvedCommand& cmd,
+                    const std::vector<std::string>& args, resp::Writer& writer);
+  // Redis's rejectCommand: the error, the transaction flagged, and for EXEC
+  // the whole transaction discarded with EXECABORT.
+  void Reject(Client& client, const ResolvedCommand* cmd, const std::vector<std::string>& args,
+              resp::Writer& writer, std::string_view error);
+  void TouchWatchedKey(int db, std::string_view key, bool key_gone);
+  void TouchWatcher(uint64_t id, int db, std::string_view key, bool key_gone);
+  void OnKeyExpired(int db, std::string_view key);
+  int NotifyFlags();
+
   ServerConfig* config_;
   config::Registry* registry_;
   std::string config_file_;
@@ -117,6 +158,12 @@ class Server {
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::map<uint64_t, std::shared_ptr<Client>> clients_;
   std::vector<Database> dbs_;
+  // WATCH index: per DB, key -> ids of the clients watching it.
+  std::vector<std::map<std::string, std::vector<uint64_t>, std::less<>>> watched_keys_;
+  PubSub pubsub_;
+  // notify-keyspace-events parsed once per change of the config string.
+  std::string notify_config_seen_;
+  int notify_flags_ = 0;
   Blocking blocking_{*this};
   uint64_t dirty_ = 0;
   int dispatch_depth_ = 0;  // > 0 while a command runs (EXEC runs others inside)

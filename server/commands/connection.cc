@@ -11,6 +11,11 @@ namespace {
 void CmdPing(CommandContext& ctx) {
   if (ctx.argc() > 2) {
     ctx.reply.Error(errors::WrongArity("ping"));
+  } else if (ctx.client.subscription_count() > 0 && ctx.client.protocol() == 2) {
+    // A subscribed RESP2 client reads every frame as a message: ["pong", arg].
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("pong");
+    ctx.reply.Bulk(ctx.argc() == 2 ? std::string_view(ctx.args[1]) : "");
   } else if (ctx.argc() == 2) {
     ctx.reply.Bulk(ctx.args[1]);
   } else {
@@ -133,7 +138,10 @@ void CmdHello(CommandContext& ctx) {
   ctx.reply.ArrayHeader(0);
 }
 
+// RESET: back to a fresh connection's state (no MONITOR, MULTI, WATCH or
+// subscriptions, DB 0, RESP2, no name, default authentication).
 void CmdReset(CommandContext& ctx) {
+  ctx.server.ResetClientState(ctx.client);
   ctx.client.set_db_index(0);
   ctx.client.set_protocol(2);
   ctx.client.set_name("");

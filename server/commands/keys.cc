@@ -15,11 +15,25 @@
 namespace vigil::server {
 namespace {
 
+// Reports a key change in DB `db` (not necessarily the client's: MOVE, COPY
+// DB): WATCH, dirty counter, and a generic keyspace event.
+void Changed(CommandContext& ctx, int db, std::string_view key, std::string_view event) {
+  ctx.server.SignalModifiedKey(db, key);
+  ctx.server.NotifyKeyspaceEvent(kNotifyGeneric, event, key, db);
+}
+
+void Changed(CommandContext& ctx, std::string_view key, std::string_view event) {
+  Changed(ctx, ctx.client.db_index(), key, event);
+}
+
 void CmdDel(CommandContext& ctx) {
   int64_t n = 0;
   int64_t now = UnixMs();
   for (size_t i = 1; i < ctx.argc(); ++i) {
-    if (ctx.db().Lookup(ctx.args[i], now) && ctx.db().Delete(ctx.args[i])) ++n;
+    if (ctx.db().Lookup(ctx.args[i], now) && ctx.db().Delete(ctx.args[i])) {
+      Changed(ctx, ctx.args[i], "del");
+      ++n;
+    }
   }
   ctx.reply.Integer(n);
 }
@@ -59,23 +73,29 @@ bool FlushModeOk(CommandContext& ctx) {
   return false;
 }
 
+// Empties one DB: the clients watching one of its keys fail their EXEC.
+void FlushOne(CommandContext& ctx, int index) {
+  Database& db = ctx.server.db(index);
+  ctx.server.TouchAllWatchedKeysInDb(index);
+  ctx.server.add_dirty(db.size());
+  db.Clear();
+}
+
 void CmdFlushDb(CommandContext& ctx) {
   if (!FlushModeOk(ctx)) return;
-  ctx.db().Clear();
+  FlushOne(ctx, ctx.client.db_index());
   ctx.reply.SimpleString("OK");
 }
 
 void CmdFlushAll(CommandContext& ctx) {
   if (!FlushModeOk(ctx)) return;
-  for (auto& db : ctx.server.dbs()) db.Clear();
+  for (size_t i = 0; i < ctx.server.dbs().size(); ++i) FlushOne(ctx, static_cast<int>(i));
   ctx.reply.SimpleString("OK");
 }
 
 // Shared body of EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT.
 void GenericExpire(CommandContext& ctx, bool seconds, bool absolute) {
   const auto& a = ctx.args;
-  auto v = ParseInt64(a[2]);
-  if (!v) return ctx.reply.Error(errors::kNotInteger);
   bool nx = false, xx = false, gt = false, lt = false;
   for (size_t i = 3; i < a.size(); ++i) {
     if (EqualsIgnoreCase(a[i], "NX")) nx = true;
@@ -87,6 +107,9 @@ void GenericExpire(CommandContext& ctx, bool seconds, bool absolute) {
   if (nx && (xx || gt || lt))
     return ctx.reply.Error("ERR NX and XX, GT or LT options at the same time are not compatible");
   if (gt && lt) return ctx.reply.Error("ERR GT and LT options at the same time are not compatible");
+  // The options are checked before the time, as Redis does.
+  auto v = ParseInt64(a[2]);
+  if (!v) return ctx.reply.Error(errors::kNotInteger);
   std::string cmd = ToLower(a[0]);
   int64_t when = *v;
   if (seconds) {
@@ -109,8 +132,10 @@ void GenericExpire(CommandContext& ctx, bool seconds, bool absolute) {
   if (lt && cur && when >= *cur) return ctx.reply.Integer(0);
   if (when <= now) {
     ctx.db().Delete(a[1]);
+    Changed(ctx, a[1], "del");
   } else {
     ctx.db().SetExpire(a[1], when);
+    Changed(ctx, a[1], "expire");
   }
   ctx.reply.Integer(1);
 }
@@ -136,7 +161,9 @@ void CmdPExpireTime(CommandContext& ctx) { GenericTtl(ctx, true, true); }
 
 void CmdPersist(CommandContext& ctx) {
   if (!ctx.db().Lookup(ctx.args[1], UnixMs())) return ctx.reply.Integer(0);
-  ctx.reply.Integer(ctx.db().Persist(ctx.args[1]) ? 1 : 0);
+  if (!ctx.db().Persist(ctx.args[1])) return ctx.reply.Integer(0);
+  Changed(ctx, ctx.args[1], "persist");
+  ctx.reply.Integer(1);
 }
 
 void CmdTouch(CommandContext& ctx) { CmdExists(ctx); }
@@ -152,6 +179,10 @@ void GenericRename(CommandContext& ctx, bool nx) {
   ctx.db().Delete(ctx.args[1]);
   ctx.db().Set(ctx.args[2], std::move(moved));
   if (ttl) ctx.db().SetExpire(ctx.args[2], *ttl);
+  Changed(ctx, ctx.args[1], "rename_from");
+  Changed(ctx, ctx.args[2], "rename_to");
+  // A list or zset arriving under a key someone blocks on wakes them.
+  ctx.KeyReady(ctx.args[2]);
   if (nx) ctx.reply.Integer(1); else ctx.reply.SimpleString("OK");
 }
 void CmdRename(CommandContext& ctx) { GenericRename(ctx, false); }
@@ -178,7 +209,13 @@ void CmdSwapDb(CommandContext& ctx) {
   if (!b) return ctx.reply.Error("ERR invalid second DB index");
   int64_t n = ctx.server.config().databases;
   if (*a < 0 || *a >= n || *b < 0 || *b >= n) return ctx.reply.Error(errors::kDbIndexOutOfRange);
-  if (*a != *b) ctx.server.db(static_cast<int>(*a)).Swap(ctx.server.db(static_cast<int>(*b)));
+  if (*a != *b) {
+    const int first = static_cast<int>(*a), second = static_cast<int>(*b);
+    ctx.server.TouchAllWatchedKeysInDb(first, second);
+    ctx.server.TouchAllWatchedKeysInDb(second, first);
+    ctx.server.db(first).Swap(ctx.server.db(second));
+    ctx.server.add_dirty(1);
+  }
   ctx.reply.SimpleString("OK");
 }
 
@@ -196,6 +233,9 @@ void CmdMove(CommandContext& ctx) {
   dst.Set(ctx.args[1], std::move(*src));
   if (ttl) dst.SetExpire(ctx.args[1], *ttl);
   ctx.db().Delete(ctx.args[1]);
+  Changed(ctx, ctx.args[1], "move_from");
+  Changed(ctx, *dst_index, ctx.args[1], "move_to");
+  ctx.server.SignalKeyAsReady(*dst_index, ctx.args[1]);
   ctx.reply.Integer(1);
 }
 
@@ -226,6 +266,8 @@ void CmdCopy(CommandContext& ctx) {
   auto ttl = ctx.db().GetExpire(a[1]);
   dst.Set(a[2], std::move(copy));
   if (ttl) dst.SetExpire(a[2], *ttl);
+  Changed(ctx, dst_index, a[2], "copy_to");
+  ctx.server.SignalKeyAsReady(dst_index, a[2]);
   ctx.reply.Integer(1);
 }
 

@@ -28,8 +28,8 @@ std::string InfoServer(Server& s) {
 }
 
 std::string InfoClients(Server& s) {
-  return fmt::format("# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:0\r\n",
-                     s.clients().size(), s.config().maxclients);
+  return fmt::format("# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:{}\r\n",
+                     s.clients().size(), s.config().maxclients, s.blocking().blocked_clients());
 }
 
 std::string InfoStats(Server& s) {
@@ -37,10 +37,11 @@ std::string InfoStats(Server& s) {
   return fmt::format(
       "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
       "total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n"
-      "expired_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n",
+      "expired_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\n"
+      "pubsub_patterns:{}\r\n",
       st.total_connections_received, st.total_commands_processed, st.total_net_input_bytes,
       st.total_net_output_bytes, st.rejected_connections, st.expired_keys, st.keyspace_hits,
-      st.keyspace_misses);
+      st.keyspace_misses, s.pubsub().channel_count(), s.pubsub().pattern_count());
 }
 
 std::string InfoKeyspace(Server& s) {
@@ -180,25 +181,45 @@ void CmdClientGetName(CommandContext& ctx) {
   ctx.reply.Bulk(ctx.client.name());
 }
 
-std::string ClientLine(const Client& c) {
-  int64_t now = MonotonicMs();
-  return fmt::format(
-      "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
-      "multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 obl=0 oll=0 omem={} tot-mem=0 "
-      "events=r cmd={} user=default redir=-1 resp={}\n",
-      c.id(), c.peer(), c.local(), c.name(), (now - c.created_ms()) / 1000,
-      (now - c.last_interaction_ms()) / 1000, c.is_monitor() ? "O" : "N", c.db_index(),
-      c.query_buffer_size(),
-      c.output_buffer_size(), ToLower(c.last_command()), c.protocol());
+// Parses a CLIENT KILL/LIST TYPE argument; nullopt (after the error) for an
+// unknown class.
+std::optional<ClientClass> ClientTypeArg(CommandContext& ctx, const std::string& arg) {
+  std::string t = ToLower(arg);
+  if (t == "normal") return ClientClass::kNormal;
+  if (t == "replica" || t == "slave") return ClientClass::kReplica;
+  if (t == "pubsub") return ClientClass::kPubSub;
+  if (t == "master") return ClientClass::kMaster;
+  ctx.reply.Error("ERR Unknown client type '" + arg + "'");
+  return std::nullopt;
 }
 
+// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]
 void CmdClientList(CommandContext& ctx) {
+  const auto& a = ctx.args;
+  std::optional<ClientClass> type;
+  std::vector<uint64_t> ids;
+  if (a.size() == 4 && EqualsIgnoreCase(a[2], "TYPE")) {
+    type = ClientTypeArg(ctx, a[3]);
+    if (!type) return;
+  } else if (a.size() >= 4 && EqualsIgnoreCase(a[2], "ID")) {
+    for (size_t i = 3; i < a.size(); ++i) {
+      auto v = ParseInt64(a[i]);
+      if (!v || *v <= 0) return ctx.reply.Error("ERR Invalid client ID");
+      ids.push_back(static_cast<uint64_t>(*v));
+    }
+  } else if (a.size() != 2) {
+    return ctx.reply.Error(errors::kSyntax);
+  }
   std::string out;
-  for (const auto& [id, c] : ctx.server.clients()) out += ClientLine(*c);
+  for (const auto& [id, c] : ctx.server.clients()) {
+    if (type && c->client_class() != *type) continue;
+    if (!ids.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
+    out += c->InfoString();
+  }
   ctx.reply.Verbatim(out);
 }
 
-void CmdClientInfo(CommandContext& ctx) { ctx.reply.Verbatim(ClientLine(ctx.client)); }
+void CmdClientInfo(CommandContext& ctx) { ctx.reply.Verbatim(ctx.client.InfoString()); }
 
 // CLIENT KILL ip:port | CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]
 void CmdClientKill(CommandContext& ctx) {
@@ -217,6 +238,7 @@ void CmdClientKill(CommandContext& ctx) {
   std::optional<uint64_t> id;
   std::string addr, laddr;
   bool skipme = true;
+  std::optional<ClientClass> type;
   for (size_t i = 2; i + 1 < a.size(); i += 2) {
     if (EqualsIgnoreCase(a[i], "ID")) {
       auto v = ParseUint64(a[i + 1]);
@@ -231,11 +253,8 @@ void CmdClientKill(CommandContext& ctx) {
       else if (EqualsIgnoreCase(a[i + 1], "no")) skipme = false;
       else return ctx.reply.Error(errors::kSyntax);
     } else if (EqualsIgnoreCase(a[i], "TYPE")) {
-      std::string t = ToLower(a[i + 1]);
-      if (t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub")
-        return ctx.reply.Error("ERR Unknown client type '" + a[i + 1] + "'");
-      // Every client is "normal" until replication and pub/sub arrive.
-      if (t != "normal") return ctx.reply.Integer(0);
+      type = ClientTypeArg(ctx, a[i + 1]);
+      if (!type) return;
     } else {
       return ctx.reply.Error(errors::kSyntax);
     }
@@ -244,6 +263,7 @@ void CmdClientKill(CommandContext& ctx) {
     if (id && c->id() != *id) continue;
     if (!addr.empty() && c->peer() != addr) continue;
     if (!laddr.empty() && c->local() != laddr) continue;
+    if (type && c->client_class() != *type) continue;
     if (skipme && c.get() == &ctx.client) continue;
     victims.push_back(c);
   }
@@ -418,23 +438,20 @@ void CmdMonitor(CommandContext& ctx) {
   ctx.reply.SimpleString("OK");
 }
 
-void SubcommandDispatchError(CommandContext& ctx) {
-  ctx.reply.Error("ERR unknown subcommand '" + ctx.args[1].substr(0, 128) + "'. Try " +
-                  ToUpper(ctx.args[0]) + " HELP.");
-}
-
 }  // namespace
 
+// Containers with a nullptr handler always take a subcommand (arity -2);
+// the dispatcher answers unknown ones ("unknown subcommand ... Try X HELP.").
 void RegisterServerAdminCommands(CommandTable& t) {
   constexpr uint32_t kA = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
   t.Add({"info", -1, kCmdLoading | kCmdStale, 0, 0, 0, &CmdInfo})
-      .Add({"config", -2, kA, 0, 0, 0, &SubcommandDispatchError,
+      .Add({"config", -2, kA, 0, 0, 0, nullptr,
             {{"get", -3, kA, 0, 0, 0, &CmdConfigGet},
              {"set", -4, kA, 0, 0, 0, &CmdConfigSet},
              {"rewrite", 2, kA, 0, 0, 0, &CmdConfigRewrite},
              {"resetstat", 2, kA, 0, 0, 0, &CmdConfigResetStat}}})
       .Add({"client", -2, kCmdNoScript | kCmdLoading | kCmdStale, 0, 0, 0,
-            &SubcommandDispatchError,
+            nullptr,
             {{"id", 2, 0, 0, 0, 0, &CmdClientId},
              {"setname", 3, 0, 0, 0, 0, &CmdClientSetName},
              {"getname", 2, 0, 0, 0, 0, &CmdClientGetName},
@@ -447,21 +464,21 @@ void RegisterServerAdminCommands(CommandTable& t) {
              {"list", -2, 0, 0, 0, 0, &CmdCommandList},
              {"docs", -2, 0, 0, 0, 0, &CmdCommandDocs}}})
       .Add({"slowlog", -2, kCmdAdmin | kCmdLoading | kCmdStale, 0, 0, 0,
-            &SubcommandDispatchError,
+            nullptr,
             {{"get", -2, kCmdAdmin, 0, 0, 0, &CmdSlowlogGet},
              {"len", 2, kCmdAdmin, 0, 0, 0, &CmdSlowlogLen},
              {"reset", 2, kCmdAdmin, 0, 0, 0, &CmdSlowlogReset}}})
-      .Add({"object", -2, kCmdReadOnly, 0, 0, 0, &SubcommandDispatchError,
+      .Add({"object", -2, kCmdReadOnly, 0, 0, 0, nullptr,
             {{"encoding", 3, kCmdReadOnly, 2, 2, 1, &CmdObjectEncoding},
              {"idletime", 3, kCmdReadOnly, 2, 2, 1, &CmdObjectIdleTime},
              {"refcount", 3, kCmdReadOnly, 2, 2, 1, &CmdObjectRefCount},
              {"freq", 3, kCmdReadOnly, 2, 2, 1, &CmdObjectFreq}}})
-      .Add({"debug", -2, kA, 0, 0, 0, &SubcommandDispatchError,
+      .Add({"debug", -2, kA, 0, 0, 0, nullptr,
             {{"sleep", 3, kA, 0, 0, 0, &CmdDebugSleep}}})
       .Add({"monitor", 1, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, 0, 0, 0, &CmdMonitor})
       .Add({"lastsave", 1, kCmdFast | kCmdLoading | kCmdStale, 0, 0, 0, &CmdLastSave})
       .Add({"time", 1, kCmdFast | kCmdLoading | kCmdStale, 0, 0, 0, &CmdTime})
-      .Add({"shutdown", -1, kA, 0, 0, 0, &CmdShutdown});
+      .Add({"shutdown", -1, kA | kCmdNoMulti, 0, 0, 0, &CmdShutdown});
 }
 
 }  // namespace vigil::server

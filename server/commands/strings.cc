@@ -1,6 +1,8 @@
 // String commands: SET GET GETSET GETDEL GETEX SETNX SETEX PSETEX MSET MSETNX
 // MGET APPEND STRLEN INCR DECR INCRBY DECRBY INCRBYFLOAT GETRANGE SETRANGE.
 #include <climits>
+#include <cmath>
+#include <optional>
 
 #include "common/util/clock.h"
 #include "common/util/strings.h"
@@ -12,7 +14,24 @@
 namespace vigil::server {
 namespace {
 
-constexpr int64_t kMaxStringLen = 512LL * 1024 * 1024;
+// Redis's checkStringLength: APPEND and SETRANGE may not grow a string past
+// proto-max-bulk-len (`base` + `append` bytes, overflow-safe); false after
+// the error reply.
+bool StringLengthOk(CommandContext& ctx, int64_t base, size_t append) {
+  if (base <= ctx.server.config().proto_max_bulk_len - static_cast<int64_t>(append)) return true;
+  ctx.reply.Error(errors::kStringTooLong);
+  return false;
+}
+
+// A long double as Redis's string2ld reads it: like ParseLongDouble, but an
+// infinity ("inf", "-infinity" ...) is a number too, so INCRBYFLOAT answers
+// "increment would produce NaN or Infinity" rather than "not a valid float".
+std::optional<long double> ParseIncrFloat(std::string_view s) {
+  if (auto v = ParseLongDouble(s)) return v;
+  auto d = ParseDouble(s);
+  if (d && std::isinf(*d)) return static_cast<long double>(*d);
+  return std::nullopt;
+}
 
 // Looks up a string; sets *wrongtype when the key holds another type.
 Object* LookupString(CommandContext& ctx, std::string_view key, bool* wrongtype) {
@@ -25,6 +44,31 @@ Object* LookupString(CommandContext& ctx, std::string_view key, bool* wrongtype)
 
 void StoreString(CommandContext& ctx, std::string_view key, std::string value, bool keep_ttl) {
   ctx.db().Set(key, Object(std::move(value), UnixMs()), keep_ttl);
+}
+
+// Reports a changed string key: WATCH, dirty counter, and the keyspace event.
+void Changed(CommandContext& ctx, std::string_view key, std::string_view event) {
+  ctx.KeyModified(key);
+  ctx.Notify(kNotifyString, event, key);
+}
+
+// Stores `value` as SET does and reports it ("set" event).
+void SetAndNotify(CommandContext& ctx, std::string_view key, std::string value, bool keep_ttl) {
+  StoreString(ctx, key, std::move(value), keep_ttl);
+  Changed(ctx, key, "set");
+}
+
+// Gives `key` its TTL (already checked to be in the future, or not, as SET
+// EXAT allows) and reports the "expire" event.
+void ExpireAndNotify(CommandContext& ctx, std::string_view key, int64_t when_ms) {
+  ctx.db().SetExpire(key, when_ms);
+  ctx.Notify(kNotifyGeneric, "expire", key);
+}
+
+void DeleteAndNotify(CommandContext& ctx, std::string_view key) {
+  ctx.db().Delete(key);
+  ctx.KeyModified(key);
+  ctx.Notify(kNotifyGeneric, "del", key);
 }
 
 enum class ExpireUnit { kNone, kEx, kPx, kExAt, kPxAt };
@@ -107,8 +151,8 @@ void CmdSet(CommandContext& ctx) {
     }
     return;
   }
-  StoreString(ctx, a[1], a[2], keepttl);
-  if (when) ctx.db().SetExpire(a[1], *when);
+  SetAndNotify(ctx, a[1], a[2], keepttl);
+  if (when) ExpireAndNotify(ctx, a[1], *when);
   if (get) {
     if (old) ctx.reply.Bulk(*old); else ctx.reply.Null();
   } else {
@@ -129,7 +173,7 @@ void CmdGetSet(CommandContext& ctx) {
   Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
   if (o) ctx.reply.Bulk(o->str()); else ctx.reply.Null();
-  StoreString(ctx, ctx.args[1], ctx.args[2], false);
+  SetAndNotify(ctx, ctx.args[1], ctx.args[2], false);
 }
 
 void CmdGetDel(CommandContext& ctx) {
@@ -138,7 +182,7 @@ void CmdGetDel(CommandContext& ctx) {
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
   if (!o) return ctx.reply.Null();
   ctx.reply.Bulk(o->str());
-  ctx.db().Delete(ctx.args[1]);
+  DeleteAndNotify(ctx, ctx.args[1]);
 }
 
 // GETEX key [EX s|PX ms|EXAT ts|PXAT ts|PERSIST]
@@ -163,34 +207,41 @@ void CmdGetEx(CommandContext& ctx) {
       return ctx.reply.Error(errors::kSyntax);
     }
   }
+  // As Redis: a missing key answers nil before the expire time is parsed.
+  bool wrongtype;
+  Object* o = LookupString(ctx, a[1], &wrongtype);
+  if (wrongtype) return ctx.reply.Error(errors::kWrongType);
+  if (!o) return ctx.reply.Null();
   std::optional<int64_t> when;
   if (unit != ExpireUnit::kNone) {
     when = AbsoluteExpire(ctx, unit, arg, "getex");
     if (!when) return;
   }
-  bool wrongtype;
-  Object* o = LookupString(ctx, a[1], &wrongtype);
-  if (wrongtype) return ctx.reply.Error(errors::kWrongType);
-  if (!o) return ctx.reply.Null();
   ctx.reply.Bulk(o->str());
   if (when) {
-    if (*when <= UnixMs()) ctx.db().Delete(a[1]); else ctx.db().SetExpire(a[1], *when);
-  } else if (persist) {
-    ctx.db().Persist(a[1]);
+    if (*when <= UnixMs()) {
+      DeleteAndNotify(ctx, a[1]);
+    } else {
+      ExpireAndNotify(ctx, a[1], *when);
+      ctx.KeyModified(a[1]);
+    }
+  } else if (persist && ctx.db().Persist(a[1])) {
+    ctx.KeyModified(a[1]);
+    ctx.Notify(kNotifyGeneric, "persist", a[1]);
   }
 }
 
 void CmdSetNx(CommandContext& ctx) {
   if (ctx.db().Lookup(ctx.args[1], UnixMs())) return ctx.reply.Integer(0);
-  StoreString(ctx, ctx.args[1], ctx.args[2], false);
+  SetAndNotify(ctx, ctx.args[1], ctx.args[2], false);
   ctx.reply.Integer(1);
 }
 
 void SetWithExpire(CommandContext& ctx, ExpireUnit unit, std::string_view cmd) {
   auto when = AbsoluteExpire(ctx, unit, ctx.args[2], cmd);
   if (!when) return;
-  StoreString(ctx, ctx.args[1], ctx.args[3], false);
-  ctx.db().SetExpire(ctx.args[1], *when);
+  SetAndNotify(ctx, ctx.args[1], ctx.args[3], false);
+  ExpireAndNotify(ctx, ctx.args[1], *when);
   ctx.reply.SimpleString("OK");
 }
 void CmdSetEx(CommandContext& ctx) { SetWithExpire(ctx, ExpireUnit::kEx, "setex"); }
@@ -207,7 +258,7 @@ void CmdMGet(CommandContext& ctx) {
 
 void CmdMSet(CommandContext& ctx) {
   if (ctx.argc() % 2 == 0) return ctx.reply.Error(errors::WrongArity("mset"));
-  for (size_t i = 1; i < ctx.argc(); i += 2) StoreString(ctx, ctx.args[i], ctx.args[i + 1], false);
+  for (size_t i = 1; i < ctx.argc(); i += 2) SetAndNotify(ctx, ctx.args[i], ctx.args[i + 1], false);
   ctx.reply.SimpleString("OK");
 }
 
@@ -216,7 +267,7 @@ void CmdMSetNx(CommandContext& ctx) {
   int64_t now = UnixMs();
   for (size_t i = 1; i < ctx.argc(); i += 2)
     if (ctx.db().Lookup(ctx.args[i], now)) return ctx.reply.Integer(0);
-  for (size_t i = 1; i < ctx.argc(); i += 2) StoreString(ctx, ctx.args[i], ctx.args[i + 1], false);
+  for (size_t i = 1; i < ctx.argc(); i += 2) SetAndNotify(ctx, ctx.args[i], ctx.args[i + 1], false);
   ctx.reply.Integer(1);
 }
 
@@ -226,11 +277,12 @@ void CmdAppend(CommandContext& ctx) {
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
   if (!o) {
     StoreString(ctx, ctx.args[1], ctx.args[2], false);
+    Changed(ctx, ctx.args[1], "append");
     return ctx.reply.Integer(static_cast<int64_t>(ctx.args[2].size()));
   }
-  if (static_cast<int64_t>(o->str().size() + ctx.args[2].size()) > kMaxStringLen)
-    return ctx.reply.Error("ERR string exceeds maximum allowed size (512MB)");
+  if (!StringLengthOk(ctx, static_cast<int64_t>(o->str().size()), ctx.args[2].size())) return;
   o->str() += ctx.args[2];
+  Changed(ctx, ctx.args[1], "append");
   ctx.reply.Integer(static_cast<int64_t>(o->str().size()));
 }
 
@@ -256,6 +308,7 @@ void IncrBy(CommandContext& ctx, int64_t delta) {
     return ctx.reply.Error(errors::kOverflow);
   cur += delta;
   if (o) o->str() = std::to_string(cur); else StoreString(ctx, ctx.args[1], std::to_string(cur), false);
+  Changed(ctx, ctx.args[1], "incrby");
   ctx.reply.Integer(cur);
 }
 
@@ -268,7 +321,8 @@ void CmdIncrBy(CommandContext& ctx) {
 }
 void CmdDecrBy(CommandContext& ctx) {
   auto d = ParseInt64(ctx.args[2]);
-  if (!d || *d == LLONG_MIN) return ctx.reply.Error(errors::kNotInteger);
+  if (!d) return ctx.reply.Error(errors::kNotInteger);
+  if (*d == LLONG_MIN) return ctx.reply.Error("ERR decrement would overflow");
   IncrBy(ctx, -*d);
 }
 
@@ -278,16 +332,17 @@ void CmdIncrByFloat(CommandContext& ctx) {
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
   long double cur = 0;
   if (o) {
-    auto v = ParseLongDouble(o->str());
+    auto v = ParseIncrFloat(o->str());
     if (!v) return ctx.reply.Error(errors::kNotFloat);
     cur = *v;
   }
-  auto d = ParseLongDouble(ctx.args[2]);
+  auto d = ParseIncrFloat(ctx.args[2]);
   if (!d) return ctx.reply.Error(errors::kNotFloat);
   long double r = cur + *d;
   if (std::isnan(r) || std::isinf(r)) return ctx.reply.Error("ERR increment would produce NaN or Infinity");
   std::string s = FormatLongDouble(r);
   if (o) o->str() = s; else StoreString(ctx, ctx.args[1], s, false);
+  Changed(ctx, ctx.args[1], "incrbyfloat");
   ctx.reply.Bulk(s);
 }
 
@@ -319,19 +374,20 @@ void CmdSetRange(CommandContext& ctx) {
   bool wrongtype;
   Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
-  if (!val.empty() && *off + static_cast<int64_t>(val.size()) > kMaxStringLen)
-    return ctx.reply.Error("ERR string exceeds maximum allowed size (512MB)");
+  if (!val.empty() && !StringLengthOk(ctx, *off, val.size())) return;
   if (!o) {
     if (val.empty()) return ctx.reply.Integer(0);
     std::string s(static_cast<size_t>(*off), '\0');
     s += val;
     StoreString(ctx, ctx.args[1], std::move(s), false);
+    Changed(ctx, ctx.args[1], "setrange");
     return ctx.reply.Integer(*off + static_cast<int64_t>(val.size()));
   }
   if (!val.empty()) {
     size_t need = static_cast<size_t>(*off) + val.size();
     if (o->str().size() < need) o->str().resize(need, '\0');
     o->str().replace(static_cast<size_t>(*off), val.size(), val);
+    Changed(ctx, ctx.args[1], "setrange");
   }
   ctx.reply.Integer(static_cast<int64_t>(o->str().size()));
 }
