@@ -1,14 +1,122 @@
-// Placeholder until the hash type lands: the interface object.h relies on.
+// A hash value with Redis 7.0's two encodings: "listpack" (field, value,
+// field, value ... in one Listpack) while it holds at most
+// hash-max-listpack-entries fields and no field or value is longer than
+// hash-max-listpack-value bytes, then "hashtable" (a Dict with Redis's SCAN
+// cursor), never converting back.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "server/db/dict.h"
+#include "server/types/listpack.h"
 
 namespace vigil::server {
 
+// A random entry of a non-empty Dict, fair whatever the chain lengths (what
+// Redis's dictGetFairRandomKey aims at): a random bucket and a random slot
+// among kSlots, retried when the slot is past the chain's end, so each entry
+// has the same chance. Only chains longer than kSlots (rare at Dict's load
+// factor of at most 1) are under-sampled. Expected tries: kSlots / load.
+template <typename V, typename Rng>
+std::pair<const std::string*, V*> FairRandomEntry(Dict<V>& dict, Rng& rng) {
+  constexpr size_t kSlots = 4;
+  for (;;) {
+    const uint64_t bucket = rng();
+    size_t slot = rng() % kSlots, len = 0;
+    std::pair<const std::string*, V*> pick{nullptr, nullptr};
+    auto visit = [&](const std::string& k, V& v) {
+      if (len++ == slot) pick = {&k, &v};
+    };
+    dict.Scan(bucket, visit);
+    if (len > kSlots) {  // a long chain: any of its entries
+      slot = rng() % len;
+      len = 0;
+      dict.Scan(bucket, visit);
+    }
+    if (pick.first) return pick;
+  }
+}
+
 class HashValue {
  public:
-  size_t size() const { return 0; }
-  const char* EncodingName() const { return "listpack"; }
+  // The conversion thresholds (from the server config).
+  struct Limits {
+    size_t max_entries;
+    size_t max_value;
+  };
+  using Entry = std::pair<std::string_view, std::string_view>;
+
+  HashValue() = default;
+  HashValue(const HashValue& other);
+  HashValue& operator=(const HashValue& other);
+  HashValue(HashValue&&) noexcept = default;
+  HashValue& operator=(HashValue&&) noexcept = default;
+
+  size_t size() const { return dict_ ? dict_->size() : lp_.size() / 2; }
+  bool empty() const { return size() == 0; }
+  bool is_listpack() const { return dict_ == nullptr; }
+  const char* EncodingName() const { return dict_ ? "hashtable" : "listpack"; }
+
+  // The value of `field`; the view is valid until the hash changes.
+  std::optional<std::string_view> Get(std::string_view field) const;
+  bool Contains(std::string_view field) const { return Get(field).has_value(); }
+  // Inserts or overwrites; returns true if the field is new. Converts when
+  // the field or value is too long or the entry count passes the limit.
+  bool Set(std::string_view field, std::string_view value, const Limits& limits);
+  bool Delete(std::string_view field);
+  // HSET's pre-check: converts if an argument of `len` bytes could not live
+  // in the listpack, even when the write turns out to change nothing.
+  void ConvertIfTooLong(size_t len, const Limits& limits) {
+    if (len > limits.max_value) ConvertToHashTable();
+  }
+  void ConvertToHashTable();
+  // Gives back the listpack's spare capacity (its buffer grows by doubling);
+  // write commands call it once when done, so small hashes cost their bytes
+  // as Redis's exactly-reallocated listpacks do.
+  void ShrinkToFit() {
+    if (!dict_) lp_ = Listpack(lp_);
+  }
+
+  // fn(std::string_view field, std::string_view value) for every entry.
+  template <typename F>
+  void ForEach(F&& fn) const {
+    if (dict_) {
+      dict_->ForEach([&](const std::string& k, const std::string& v) { fn(k, v); });
+      return;
+    }
+    for (size_t p = lp_.Begin(); p != lp_.End();) {
+      size_t vp = lp_.Next(p);
+      fn(lp_.At(p), lp_.At(vp));
+      p = lp_.Next(vp);
+    }
+  }
+  std::vector<Entry> Entries() const;
+
+  // A uniformly random entry of a non-empty hash; views valid until the hash
+  // changes. For many picks from a listpack, index Entries() instead.
+  Entry Random(std::mt19937_64& rng) const;
+
+  // One HSCAN step over a hashtable (see Dict::Scan); a listpack has no
+  // cursor and is returned whole by the caller.
+  template <typename F>
+  uint64_t Scan(uint64_t cursor, F&& fn) {
+    return dict_->Scan(cursor, [&](const std::string& k, std::string& v) { fn(k, v); });
+  }
+
+ private:
+  // The listpack offset of `field`'s key entry, or End().
+  size_t FindField(std::string_view field) const { return lp_.Find(lp_.Begin(), field, 1); }
+
+  Listpack lp_;
+  std::unique_ptr<Dict<std::string>> dict_;  // non-null once converted
 };
 
 }  // namespace vigil::server
