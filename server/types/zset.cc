@@ -63,6 +63,7 @@ void ZSetValue::LpInsert(double score, std::string_view member) {
 }
 
 void ZSetValue::ToSkiplist() {
+  if (big_) return;
   big_ = std::make_unique<Big>();
   LpForEach([&](size_t p) { BigAdd(LpScore(p), lp_.At(p)); });
   lp_ = Listpack();

@@ -77,13 +77,16 @@ class ZSetValue {
   static std::unique_ptr<ZSetValue> FromSorted(const std::vector<Entry>& entries,
                                                const Limits& limits);
 
+  // Converts a listpack set to the skiplist encoding (SORT does this to every
+  // sorted set it reads, as Redis 7.0 does). No-op if already converted.
+  void ToSkiplist();
+
  private:
   struct Big {
     SkipList list;
     NodeIndex index;
   };
 
-  void ToSkiplist();
   void BigAdd(double score, std::string_view member) {
     big_->index.Insert(big_->list.Insert(score, member));
   }
