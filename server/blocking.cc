@@ -1,6 +1,9 @@
 #include "server/blocking.h"
 
+#include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <climits>
 
 #include "common/util/clock.h"
@@ -12,13 +15,28 @@ namespace vigil::server {
 
 std::optional<int64_t> ParseBlockTimeout(CommandContext& ctx, std::string_view arg) {
   auto v = ParseLongDouble(arg);
+  if (!v) {
+    // Redis's string2ld accepts "inf" (ParseLongDouble does not): infinite
+    // timeouts wrap in Redis 7.0's conversion and come out "negative".
+    std::string buf(arg);
+    char* end = nullptr;
+    errno = 0;
+    long double d = std::strtold(buf.c_str(), &end);
+    if (!buf.empty() && !std::isspace(static_cast<unsigned char>(buf[0])) &&
+        end == buf.c_str() + buf.size() && std::isinf(d) && errno != ERANGE) {
+      ctx.reply.Error("ERR timeout is negative");
+      return std::nullopt;
+    }
+  }
   if (!v || std::isnan(*v)) {
     ctx.reply.Error("ERR timeout is not a float or out of range");
     return std::nullopt;
   }
   long double ms = *v * 1000.0L;
+  // Redis 7.0 converts to long long without a range check, so "inf" and
+  // 1e100 wrap to a negative value: it answers "timeout is negative".
   if (ms > static_cast<long double>(LLONG_MAX)) {
-    ctx.reply.Error("ERR timeout is out of range");
+    ctx.reply.Error("ERR timeout is negative");
     return std::nullopt;
   }
   int64_t t = static_cast<int64_t>(std::ceil(ms));

@@ -289,11 +289,7 @@ void CmdHRandField(CommandContext& ctx) {
 
 // Redis checks HSCAN's cursor, then the key, then the options: a missing key
 // answers an empty scan whatever the options are.
-bool CursorIsValid(CommandContext& ctx) {
-  const std::vector<std::string> head(ctx.args.begin(), ctx.args.begin() + 3);
-  CommandContext cursor_only{ctx.server, ctx.client, head, ctx.reply, ctx.spec};
-  return ParseScanArgs(cursor_only, 2, /*allow_type=*/false).has_value();
-}
+bool CursorIsValid(CommandContext& ctx) { return ParseScanCursor(ctx, ctx.args[2]).has_value(); }
 
 // HSCAN key cursor [MATCH pattern] [COUNT count]. A listpack is returned
 // whole with cursor 0, as Redis.

@@ -18,13 +18,9 @@ bool ScanOptions::Matches(std::string_view element) const {
   return pattern.empty() || GlobMatch(pattern, element);
 }
 
-std::optional<ScanOptions> ParseScanArgs(CommandContext& ctx, size_t cursor_index,
-                                         bool allow_type) {
-  const auto& a = ctx.args;
-  ScanOptions o;
+std::optional<uint64_t> ParseScanCursor(CommandContext& ctx, const std::string& cur) {
   // Redis reads the cursor with strtoull: "" is 0, "-1" wraps to the
   // highest cursor, leading space or trailing junk or overflow is invalid.
-  const std::string& cur = a[cursor_index];
   errno = 0;
   char* end = nullptr;
   unsigned long long c = std::strtoull(cur.c_str(), &end, 10);
@@ -33,7 +29,16 @@ std::optional<ScanOptions> ParseScanArgs(CommandContext& ctx, size_t cursor_inde
     ctx.reply.Error("ERR invalid cursor");
     return std::nullopt;
   }
-  o.cursor = c;
+  return c;
+}
+
+std::optional<ScanOptions> ParseScanArgs(CommandContext& ctx, size_t cursor_index,
+                                         bool allow_type) {
+  const auto& a = ctx.args;
+  ScanOptions o;
+  auto c = ParseScanCursor(ctx, a[cursor_index]);
+  if (!c) return std::nullopt;
+  o.cursor = *c;
   for (size_t i = cursor_index + 1; i < a.size(); i += 2) {
     if (i + 1 >= a.size()) {
       ctx.reply.Error(errors::kSyntax);

@@ -26,6 +26,11 @@ struct ScanOptions {
 // error", "ERR value is not an integer or out of range") and returns nullopt.
 std::optional<ScanOptions> ParseScanArgs(CommandContext& ctx, size_t cursor_index, bool allow_type);
 
+// Just the cursor argument (HSCAN/SSCAN/ZSCAN check the cursor, then the key,
+// then the options: a missing key answers an empty scan whatever follows).
+// Writes "ERR invalid cursor" and returns nullopt when it is not one.
+std::optional<uint64_t> ParseScanCursor(CommandContext& ctx, const std::string& arg);
+
 // Writes [cursor, [elements...]].
 void ReplyScan(CommandContext& ctx, uint64_t next_cursor, const std::vector<std::string>& elements);
 

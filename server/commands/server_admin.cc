@@ -399,7 +399,7 @@ void CmdObjectIdleTime(CommandContext& ctx) {
   auto exp = ctx.db().GetExpire(ctx.args[2]);
   const Object* o = ctx.db().Peek(ctx.args[2]);
   if (o == nullptr || (exp && *exp <= now)) return ctx.reply.Null();
-  ctx.reply.Integer((now - o->lru_ms) / 1000);
+  ctx.reply.Integer(std::max<int64_t>(0, now / 1000 - o->lru_s));
 }
 
 void CmdObjectRefCount(CommandContext& ctx) {

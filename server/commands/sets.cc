@@ -351,11 +351,7 @@ void CmdSInterCard(CommandContext& ctx) {
 }
 
 // As HSCAN: the cursor is checked before the key, the options after it.
-bool CursorIsValid(CommandContext& ctx) {
-  const std::vector<std::string> head(ctx.args.begin(), ctx.args.begin() + 3);
-  CommandContext cursor_only{ctx.server, ctx.client, head, ctx.reply, ctx.spec};
-  return ParseScanArgs(cursor_only, 2, /*allow_type=*/false).has_value();
-}
+bool CursorIsValid(CommandContext& ctx) { return ParseScanCursor(ctx, ctx.args[2]).has_value(); }
 
 // SSCAN key cursor [MATCH pattern] [COUNT count]. An intset is returned
 // whole with cursor 0, as Redis.

@@ -282,6 +282,7 @@ void CmdAppend(CommandContext& ctx) {
   }
   if (!StringLengthOk(ctx, static_cast<int64_t>(o->str().size()), ctx.args[2].size())) return;
   o->str() += ctx.args[2];
+  o->str_enc = Object::kRaw;
   Changed(ctx, ctx.args[1], "append");
   ctx.reply.Integer(static_cast<int64_t>(o->str().size()));
 }
@@ -307,7 +308,12 @@ void IncrBy(CommandContext& ctx, int64_t delta) {
       (delta > 0 && cur > 0 && delta > LLONG_MAX - cur))
     return ctx.reply.Error(errors::kOverflow);
   cur += delta;
-  if (o) o->str() = std::to_string(cur); else StoreString(ctx, ctx.args[1], std::to_string(cur), false);
+  if (o) {
+    o->str() = std::to_string(cur);
+    o->str_enc = Object::kAuto;
+  } else {
+    StoreString(ctx, ctx.args[1], std::to_string(cur), false);
+  }
   Changed(ctx, ctx.args[1], "incrby");
   ctx.reply.Integer(cur);
 }
@@ -341,7 +347,13 @@ void CmdIncrByFloat(CommandContext& ctx) {
   long double r = cur + *d;
   if (std::isnan(r) || std::isinf(r)) return ctx.reply.Error("ERR increment would produce NaN or Infinity");
   std::string s = FormatLongDouble(r);
-  if (o) o->str() = s; else StoreString(ctx, ctx.args[1], s, false);
+  if (!o) {
+    StoreString(ctx, ctx.args[1], s, false);
+    o = ctx.db().Lookup(ctx.args[1], UnixMs());
+  } else {
+    o->str() = s;
+  }
+  o->str_enc = Object::kNoInt;
   Changed(ctx, ctx.args[1], "incrbyfloat");
   ctx.reply.Bulk(s);
 }
@@ -380,6 +392,7 @@ void CmdSetRange(CommandContext& ctx) {
     std::string s(static_cast<size_t>(*off), '\0');
     s += val;
     StoreString(ctx, ctx.args[1], std::move(s), false);
+    ctx.db().Lookup(ctx.args[1], UnixMs())->str_enc = Object::kRaw;
     Changed(ctx, ctx.args[1], "setrange");
     return ctx.reply.Integer(*off + static_cast<int64_t>(val.size()));
   }
@@ -387,6 +400,7 @@ void CmdSetRange(CommandContext& ctx) {
     size_t need = static_cast<size_t>(*off) + val.size();
     if (o->str().size() < need) o->str().resize(need, '\0');
     o->str().replace(static_cast<size_t>(*off), val.size(), val);
+    o->str_enc = Object::kRaw;
     Changed(ctx, ctx.args[1], "setrange");
   }
   ctx.reply.Integer(static_cast<int64_t>(o->str().size()));

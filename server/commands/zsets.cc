@@ -425,7 +425,9 @@ void RangeGeneric(CommandContext& ctx, size_t key_index, const std::string* dst,
   if (type == RangeType::kAuto) type = RangeType::kRank;
   q.type = type;
   q.reverse = dir == Direction::kReverse;
-  if (has_limit && type == RangeType::kRank)
+  // Redis only rejects a real count here: LIMIT x -1 is "no limit" and is
+  // accepted (and ignored) with a rank range.
+  if (has_limit && q.limit != -1 && type == RangeType::kRank)
     return ctx.reply.Error(
         "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
   if (withscores && type == RangeType::kLex)
@@ -580,8 +582,6 @@ void CmdBZPopMax(CommandContext& ctx) { BlockingPopGeneric(ctx, true); }
 // [B]ZMPOP [timeout] numkeys key [key ...] MIN|MAX [COUNT count]
 void MPopGeneric(CommandContext& ctx, bool blocking) {
   const auto& a = ctx.args;
-  std::optional<int64_t> deadline;
-  if (blocking && !(deadline = ParseBlockTimeout(ctx, a[1]))) return;
   const size_t numkeys_index = blocking ? 2 : 1;
   auto numkeys = ParseInt64(a[numkeys_index]);
   if (!numkeys || *numkeys < 1) return ctx.reply.Error("ERR numkeys should be greater than 0");
@@ -603,6 +603,9 @@ void MPopGeneric(CommandContext& ctx, bool blocking) {
       return ctx.reply.Error(errors::kSyntax);
     }
   }
+  // The timeout is read after the other arguments, as Redis 7.0 does.
+  std::optional<int64_t> deadline;
+  if (blocking && !(deadline = ParseBlockTimeout(ctx, a[1]))) return;
   std::vector<std::string> keys(a.begin() + static_cast<std::ptrdiff_t>(where_index),
                                 a.begin() + static_cast<std::ptrdiff_t>(minmax_index));
   if (PopFirst(ctx, keys, max, count == -1 ? 1 : static_cast<size_t>(count), PopReply::kMulti))
@@ -844,11 +847,15 @@ void CmdZRandMember(CommandContext& ctx) {
 
 // ZSCAN key cursor [MATCH pattern] [COUNT count]
 void CmdZScan(CommandContext& ctx) {
-  auto opts = ParseScanArgs(ctx, 2, false);
-  if (!opts) return;
+  // Cursor, then the key, then the options (as Redis): a missing key
+  // answers an empty scan whatever the options are.
+  if (!ParseScanCursor(ctx, ctx.args[2])) return;
   bool failed;
   const ZSetValue* z = FindZSet(ctx, ctx.args[1], false, &failed);
   if (failed) return;
+  if (z == nullptr) return ReplyScan(ctx, 0, {});
+  auto opts = ParseScanArgs(ctx, 2, false);
+  if (!opts) return;
   std::vector<std::string> out;
   uint64_t cursor = 0;
   if (z) {

@@ -21,7 +21,7 @@ bool Database::ExpireIfNeeded(std::string_view key, int64_t now_ms) {
 Object* Database::Lookup(std::string_view key, int64_t now_ms) {
   if (ExpireIfNeeded(key, now_ms)) return nullptr;
   Object* o = map_.Find(key);
-  if (o) o->lru_ms = now_ms;
+  if (o) o->Touch(now_ms);
   return o;
 }
 

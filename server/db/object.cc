@@ -25,7 +25,8 @@ const char* StringEncoding(const std::string& s) {
 
 Object Object::Clone() const {
   Object o;
-  o.lru_ms = lru_ms;
+  o.lru_s = lru_s;
+  o.str_enc = str_enc;
   std::visit(
       [&o](const auto& val) {
         using T = std::decay_t<decltype(val)>;
@@ -41,7 +42,10 @@ Object Object::Clone() const {
 
 const char* Object::EncodingName() const {
   switch (type()) {
-    case ObjType::kString: return StringEncoding(str());
+    case ObjType::kString:
+      if (str_enc == kRaw) return "raw";
+      if (str_enc == kNoInt) return str().size() <= 44 ? "embstr" : "raw";
+      return StringEncoding(str());
     case ObjType::kList: return list().EncodingName();
     case ObjType::kHash: return hash().EncodingName();
     case ObjType::kSet: return set().EncodingName();

@@ -23,15 +23,25 @@ const char* TypeName(ObjType t);  // "string", "list", ... as TYPE prints
 struct Object {
   using Value = std::variant<std::string, std::unique_ptr<ListValue>, std::unique_ptr<HashValue>,
                              std::unique_ptr<SetValue>, std::unique_ptr<ZSetValue>>;
+  // How a string reports its encoding, following how Redis made the object:
+  // kAuto as tryObjectEncoding (int / embstr / raw by content), kRaw after
+  // an in-place change (APPEND, SETRANGE), kNoInt for a value Redis builds
+  // with createStringObject (INCRBYFLOAT: embstr / raw by length).
+  enum StringEnc : uint8_t { kAuto = 0, kRaw = 1, kNoInt = 2 };
+
   Value v;
-  int64_t lru_ms = 0;  // last access (OBJECT IDLETIME)
+  uint32_t lru_s = 0;  // last access, Unix seconds (OBJECT IDLETIME)
+  uint8_t str_enc = kAuto;
 
   Object() = default;
-  explicit Object(std::string s, int64_t lru = 0) : v(std::move(s)), lru_ms(lru) {}
-  explicit Object(std::unique_ptr<ListValue> l, int64_t lru = 0) : v(std::move(l)), lru_ms(lru) {}
-  explicit Object(std::unique_ptr<HashValue> h, int64_t lru = 0) : v(std::move(h)), lru_ms(lru) {}
-  explicit Object(std::unique_ptr<SetValue> s, int64_t lru = 0) : v(std::move(s)), lru_ms(lru) {}
-  explicit Object(std::unique_ptr<ZSetValue> z, int64_t lru = 0) : v(std::move(z)), lru_ms(lru) {}
+  explicit Object(std::string s, int64_t lru_ms = 0) : v(std::move(s)), lru_s(Seconds(lru_ms)) {}
+  explicit Object(std::unique_ptr<ListValue> l, int64_t lru_ms = 0) : v(std::move(l)), lru_s(Seconds(lru_ms)) {}
+  explicit Object(std::unique_ptr<HashValue> h, int64_t lru_ms = 0) : v(std::move(h)), lru_s(Seconds(lru_ms)) {}
+  explicit Object(std::unique_ptr<SetValue> s, int64_t lru_ms = 0) : v(std::move(s)), lru_s(Seconds(lru_ms)) {}
+  explicit Object(std::unique_ptr<ZSetValue> z, int64_t lru_ms = 0) : v(std::move(z)), lru_s(Seconds(lru_ms)) {}
+
+  void Touch(int64_t now_ms) { lru_s = Seconds(now_ms); }
+  static uint32_t Seconds(int64_t ms) { return static_cast<uint32_t>(ms / 1000); }
 
   ObjType type() const { return static_cast<ObjType>(v.index()); }
   std::string& str() { return std::get<0>(v); }
@@ -52,7 +62,7 @@ struct Object {
   const char* EncodingName() const;
 };
 
-// The encoding Redis would report for a string value.
+// The encoding Redis would report for a string value made by tryObjectEncoding.
 const char* StringEncoding(const std::string& s);
 
 }  // namespace vigil::server
