@@ -663,7 +663,11 @@ double Weighted(double score, double weight) {
 
 using Scored = std::vector<std::pair<std::string, double>>;
 
-Scored Union(const std::vector<Source>& src, Aggregate agg) {
+// Redis sorts the inputs by cardinality before a union too, and the order
+// decides sums like inf + inf + -inf (NaN becomes 0 along the way).
+Scored Union(std::vector<Source> src, Aggregate agg) {
+  std::stable_sort(src.begin(), src.end(),
+                   [](const Source& x, const Source& y) { return x.size() < y.size(); });
   std::unordered_map<std::string, double> acc;
   for (const Source& s : src) {
     s.ForEach([&](std::string_view m, double score) {
