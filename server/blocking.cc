@@ -144,8 +144,10 @@ bool Blocking::Rerun(uint64_t client_id) {
   reblocked_ = false;
   CommandContext ctx{server_, client, args, client.writer(), *spec};
   ctx.reexec = true;
+  const uint64_t dirty_before = server_.dirty();
   spec->handler(ctx);
   if (reblocked_) return false;
+  server_.Propagate(ctx, dirty_before);
   Unblock(client_id, false);
   return true;
 }

@@ -29,6 +29,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterPubSubCommands(table);
   RegisterTransactionCommands(table);
   RegisterSortCommands(table);
+  RegisterPersistenceCommands(table);
 }
 
 }  // namespace vigil::server

@@ -34,6 +34,7 @@ void RegisterSortedSetCommands(CommandTable& table);
 void RegisterPubSubCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterSortCommands(CommandTable& table);
+void RegisterPersistenceCommands(CommandTable& table);
 
 void RegisterAllCommands(CommandTable& table);
 

@@ -178,6 +178,8 @@ void Client::EnforceOutputLimit() {
 }
 
 void Client::Flush() {
+  // What the AOF must hold reaches the disk before the replies it covers.
+  server_.BeforeReply();
   if (closed_ || close_asap_) return;
   if (!out_.empty()) EnforceOutputLimit();
   if (close_asap_ || writing_in_progress_) return;

@@ -131,6 +131,11 @@ int main(int argc, char** argv) {
   if (!srv.Listen()) return 1;
   spdlog::info("Running mode=standalone, port={}.", cfg.port);
   spdlog::info("Server initialized PID: {}", getpid());
+  if (Status st = srv.LoadData(); !st.ok()) {
+    spdlog::warn("Fatal error loading the DB: {}. Exiting.", st.message());
+    if (!pidfile.empty()) unlink(pidfile.c_str());
+    return 1;
+  }
   srv.Run();
   if (!pidfile.empty()) unlink(pidfile.c_str());
   return 0;

@@ -111,9 +111,58 @@ Server::Server(ServerConfig* config, config::Registry* registry, std::string con
         [this, db = static_cast<int>(i)](std::string_view key) { OnKeyExpired(db, key); });
   }
   RegisterAllCommands(table_);
+  persistence_ = std::make_unique<Persistence>(*this);
 }
 
 Server::~Server() = default;
+
+namespace {
+bool RunsInsideMulti(std::string_view name);
+}  // namespace
+
+Status Server::LoadData() {
+  // AOF replay runs each command through the dispatcher on a loading client
+  // that may not block.
+  auto loader = std::make_shared<Client>(*this, boost::asio::ip::tcp::socket(io_), 0);
+  loader->set_authenticated(true);
+  std::string sink;
+  resp::Writer writer(&sink);
+  return persistence_->Load([&](int db, const std::vector<std::string>& args) -> Status {
+    loader->set_db_index(db);
+    sink.clear();
+    ResolvedCommand cmd;
+    if (!Resolve(*loader, args, writer, &cmd) || !CheckContext(*loader, cmd, args, writer))
+      return Status::Error("Unknown command '" + args[0] + "' reading the append only file");
+    TransactionState& tx = loader->tx();
+    if (tx.active && !RunsInsideMulti(cmd.spec->name)) {
+      tx.queued.push_back({std::move(cmd), args});
+      return Status::Ok();
+    }
+    Call(*loader, cmd, args, writer, /*may_block=*/false);
+    return Status::Ok();
+  });
+}
+
+Status Server::ShutdownWithSave(bool save, bool nosave) {
+  VIGIL_RETURN_IF_ERROR(persistence_->Shutdown(save, nosave));
+  Shutdown();
+  return Status::Ok();
+}
+
+void Server::Propagate(CommandContext& ctx, uint64_t dirty_before) {
+  std::vector<const std::vector<std::string>*> out;
+  if (ctx.propagate_override) {
+    for (const auto& cmd : ctx.propagate_as) out.push_back(&cmd);
+  } else if (dirty_ != dirty_before && (ctx.spec.flags & kCmdWrite)) {
+    out.push_back(&ctx.args);
+  }
+  if (out.empty()) return;
+  if (exec_propagating_ && !exec_multi_sent_) {
+    persistence_->Feed(ctx.client.db_index(), {"MULTI"});
+    exec_multi_sent_ = true;
+  }
+  for (const auto* cmd : out) persistence_->Feed(ctx.client.db_index(), *cmd);
+}
 
 resp::ParserLimits Server::ParserLimitsFor(const Client& c) const {
   resp::ParserLimits l;
@@ -431,6 +480,15 @@ bool Server::CheckContext(Client& client, const ResolvedCommand& cmd,
     Reject(client, &cmd, args, writer, errors::kNoAuth);
     return false;
   }
+  // MISCONF: after a failed background save (or AOF write), writes, and
+  // PING as Redis does, are refused until persistence works again.
+  if ((run.flags & kCmdWrite) || cmd.spec->name == "ping") {
+    std::string refusal = persistence_->WriteRefusal();
+    if (!refusal.empty()) {
+      Reject(client, &cmd, args, writer, refusal);
+      return false;
+    }
+  }
   if (client.tx().active && (run.flags & kCmdNoMulti)) {
     Reject(client, &cmd, args, writer, "ERR Command not allowed inside a transaction");
     return false;
@@ -475,9 +533,19 @@ void Server::Call(Client& client, const ResolvedCommand& cmd,
   const size_t reply_start = writer.buffer()->size();
   const int64_t start_us = MonotonicUs();
   const int64_t unix_us = monitors_.empty() ? 0 : UnixUs();
+  const uint64_t dirty_before = dirty_;
+  const bool is_exec = cmd.spec->name == "exec";
+  if (is_exec) exec_propagating_ = true;
   ++dispatch_depth_;
   run.handler(ctx);
   --dispatch_depth_;
+  // EXEC propagates through the commands it runs, wrapped in MULTI/EXEC.
+  if (is_exec) {
+    if (exec_multi_sent_) persistence_->Feed(client.db_index(), {"EXEC"});
+    exec_propagating_ = exec_multi_sent_ = false;
+  } else {
+    Propagate(ctx, dirty_before);
+  }
   const int64_t duration = MonotonicUs() - start_us;
   auto& cs = command_stats_[cmd.full_name];
   ++cs.calls;
@@ -537,7 +605,17 @@ void Server::ScheduleCron() {
   });
 }
 
+void Server::ArmSignals() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::warn("Received {} scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    // A failed final save keeps the server up (and the data in memory).
+    if (!ShutdownWithSave(false, false).ok()) ArmSignals();
+  });
+}
+
 void Server::Cron() {
+  persistence_->Cron();
   // Active expiry: sample volatile keys and keep going while more than a
   // quarter of a sample was expired, within a small time budget per run
   // (Redis's ACTIVE_EXPIRE_CYCLE_* idea), so expired keys leave memory even
@@ -562,11 +640,7 @@ void Server::Cron() {
 }
 
 void Server::Run() {
-  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    spdlog::warn("Received {} scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    Shutdown();
-  });
+  ArmSignals();
   ScheduleCron();
   spdlog::info("Ready to accept connections");
   io_.run();

@@ -18,6 +18,7 @@
 #include "common/resp/parser.h"
 #include "server/blocking.h"
 #include "server/command_table.h"
+#include "server/persistence/persistence.h"
 #include "server/connection.h"
 #include "server/db/database.h"
 #include "server/config/server_config.h"
@@ -123,6 +124,20 @@ class Server {
   Blocking& blocking() { return blocking_; }
   // Changes since the last save (save points, INFO rdb_changes_since_last_save).
   uint64_t dirty() const { return dirty_; }
+  // A snapshot covering `n` changes finished: they no longer count.
+  void sub_dirty(uint64_t n) { dirty_ -= std::min(dirty_, n); }
+  Persistence& persistence() { return *persistence_; }
+  // Loads the dataset at startup (AOF or RDB); an error means "exit".
+  Status LoadData();
+  // Writes what the AOF must hold before replies go out.
+  void BeforeReply() { persistence_->BeforeReply(); }
+  // SHUTDOWN [SAVE|NOSAVE]: persists as asked, then stops the loop. An error
+  // (the final save failed) leaves the server running, as Redis does.
+  Status ShutdownWithSave(bool save, bool nosave);
+  // Sends a command's effect to the AOF (and later the replicas): what the
+  // handler asked for (PropagateAs), else the command itself if it changed
+  // the dataset. Called after each command, and for blocked commands served.
+  void Propagate(CommandContext& ctx, uint64_t dirty_before);
   void add_dirty(uint64_t n) { dirty_ += n; }
   const std::string& run_id() const { return run_id_; }
   int64_t start_ms() const { return start_ms_; }
@@ -133,6 +148,7 @@ class Server {
  private:
   void Accept(boost::asio::ip::tcp::acceptor& acceptor);
   void ScheduleCron();
+  void ArmSignals();
   void Cron();
 
   // The checks of Dispatch; each returns false after answering the error.
@@ -165,6 +181,9 @@ class Server {
   std::string notify_config_seen_;
   int notify_flags_ = 0;
   Blocking blocking_{*this};
+  std::unique_ptr<Persistence> persistence_;
+  bool exec_propagating_ = false;  // inside EXEC: wrap its effects in MULTI/EXEC
+  bool exec_multi_sent_ = false;
   uint64_t dirty_ = 0;
   int dispatch_depth_ = 0;  // > 0 while a command runs (EXEC runs others inside)
   CommandTable table_;

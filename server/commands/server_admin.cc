@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "common/util/clock.h"
 #include "common/util/strings.h"
@@ -108,11 +109,14 @@ std::string InfoCommandStats(Server& s) {
   return out;
 }
 
+std::string InfoPersistence(Server& s) { return s.persistence().Info(); }
+
 void CmdInfo(CommandContext& ctx) {
   using Fn = std::string (*)(Server&);
   const std::vector<std::pair<std::string, Fn>> sections = {
       {"server", &InfoServer},     {"clients", &InfoClients},
-      {"memory", &InfoMemory},     {"stats", &InfoStats},
+      {"memory", &InfoMemory},     {"persistence", &InfoPersistence},
+      {"stats", &InfoStats},
       {"cpu", &InfoCpu},           {"commandstats", &InfoCommandStats},
       {"keyspace", &InfoKeyspace}};
   std::vector<std::string> wanted;
@@ -149,6 +153,16 @@ void CmdConfigSet(CommandContext& ctx) {
   for (size_t i = 2; i + 1 < ctx.argc(); i += 2) pairs.emplace_back(ctx.args[i], ctx.args[i + 1]);
   Status st = ctx.server.registry().Set(pairs, ctx.client.peer_is_loopback());
   if (!st.ok()) return ctx.reply.Error(st.message());
+  // appendonly takes effect at once: turning it on writes the AOF base
+  // from memory before OK.
+  ServerConfig& cfg = ctx.server.config();
+  if (Status ap = ctx.server.persistence().SetAppendOnly(cfg.appendonly); !ap.ok()) {
+    spdlog::warn("{}", ap.message());
+    cfg.appendonly = !cfg.appendonly;
+    return ctx.reply.Error(
+        "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on "
+        "AOF. Check server logs.");
+  }
   ctx.reply.SimpleString("OK");
 }
 
@@ -347,12 +361,17 @@ void CmdTime(CommandContext& ctx) {
 }
 
 void CmdShutdown(CommandContext& ctx) {
+  bool save = false, nosave = false;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string o = ToLower(ctx.args[i]);
     if (o != "nosave" && o != "save" && o != "now" && o != "force" && o != "abort")
       return ctx.reply.Error(errors::kSyntax);
+    save |= o == "save";
+    nosave |= o == "nosave";
   }
-  ctx.server.Shutdown();
+  if (save && nosave) return ctx.reply.Error(errors::kSyntax);
+  if (!ctx.server.ShutdownWithSave(save, nosave).ok())
+    ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
 }
 
 // SLOWLOG GET [count]: newest first; count -1 means all (Redis 7).
@@ -425,9 +444,8 @@ void CmdDebugSleep(CommandContext& ctx) {
 }
 
 void CmdLastSave(CommandContext& ctx) {
-  // No snapshot has been taken yet (persistence is a later stage): Redis
-  // reports its start time in that case.
-  ctx.reply.Integer((UnixMs() - (MonotonicMs() - ctx.server.start_ms())) / 1000);
+  // The last successful save; the start (or load) time before the first.
+  ctx.reply.Integer(ctx.server.persistence().last_save_unix());
 }
 
 void CmdMonitor(CommandContext& ctx) {

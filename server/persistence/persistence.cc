@@ -1,0 +1,564 @@
+#include "server/persistence/persistence.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/log/logging.h"
+#include "common/util/clock.h"
+#include "common/util/strings.h"
+#include "server/server.h"
+
+namespace vigil::server {
+namespace {
+
+bool FileExists(const std::string& p) {
+  struct stat st{};
+  return stat(p.c_str(), &st) == 0;
+}
+
+uint64_t FileSize(const std::string& p) {
+  struct stat st{};
+  return stat(p.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+bool StartsWithRdbMagic(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char magic[5] = {};
+  f.read(magic, 5);
+  return f.gcount() == 5 && std::memcmp(magic, "REDIS", 5) == 0;
+}
+
+// The commands that rebuild one key (a command-form AOF base).
+void AppendKeyCommands(std::string* out, const std::string& key, const rdb::Value& v,
+                       std::optional<int64_t> expire) {
+  auto batch = [&](const char* cmd, const std::vector<std::string>& items, size_t per) {
+    // Bounded argument counts, as Redis's rewrite does (AOF_REWRITE_ITEMS_PER_CMD = 64).
+    for (size_t i = 0; i < items.size();) {
+      std::vector<std::string> args{cmd, key};
+      for (size_t n = 0; n < 64 * per && i < items.size(); ++n) args.push_back(items[i++]);
+      aof::AppendCommand(out, args);
+    }
+  };
+  switch (v.kind) {
+    case rdb::Kind::kString: aof::AppendCommand(out, {"SET", key, v.str}); break;
+    case rdb::Kind::kList: batch("RPUSH", v.items, 1); break;
+    case rdb::Kind::kSet: batch("SADD", v.items, 1); break;
+    case rdb::Kind::kHash: batch("HSET", v.items, 2); break;
+    case rdb::Kind::kZSet: {
+      std::vector<std::string> flat;
+      for (const auto& [m, s] : v.zset) {
+        flat.push_back(FormatDouble(s));
+        flat.push_back(m);
+      }
+      batch("ZADD", flat, 2);
+      break;
+    }
+  }
+  if (expire) aof::AppendCommand(out, {"PEXPIREAT", key, std::to_string(*expire)});
+}
+
+Status WriteCommandBase(const std::vector<Database>& dbs, const std::string& path) {
+  std::string out;
+  for (size_t i = 0; i < dbs.size(); ++i) {
+    if (dbs[i].size() == 0) continue;
+    aof::AppendCommand(&out, {"SELECT", std::to_string(i)});
+    dbs[i].ForEach([&](const std::string& k, const Object& o) {
+      AppendKeyCommands(&out, k, ToRdbValue(o), dbs[i].GetExpire(k));
+    });
+  }
+  auto p = std::filesystem::path(path);
+  return aof::WriteFileDurably(p.parent_path().string(), p.filename().string(), out);
+}
+
+}  // namespace
+
+Persistence::Persistence(Server& server) : server_(server), snap_(&server.config()) {}
+Persistence::~Persistence() = default;
+
+std::string Persistence::AofDir() const { return server_.config().appenddirname; }
+
+Status Persistence::PersistManifest() {
+  return aof::WriteFileDurably(AofDir(), aof::ManifestName(server_.config().appendfilename),
+                               manifest_.Format());
+}
+
+Status Persistence::OpenIncr(int64_t seq) {
+  const std::string name = aof::IncrName(server_.config().appendfilename, seq);
+  if (!writer_) writer_ = std::make_unique<aof::Writer>();
+  VIGIL_RETURN_IF_ERROR(writer_->Open(AofDir() + "/" + name));
+  aof_selected_db_ = -1;
+  bool listed = false;
+  for (const auto& f : manifest_.files) listed |= f.name == name;
+  if (!listed) manifest_.files.push_back({name, seq, aof::FileType::kIncr});
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------- loading
+
+Status Persistence::Load(const Replay& replay) {
+  const ServerConfig& cfg = server_.config();
+  loading_ = true;
+  const int64_t start = MonotonicMs();
+  Status st;
+  if (cfg.appendonly) {
+    std::error_code ec;
+    std::filesystem::create_directories(AofDir(), ec);
+    if (ec) {
+      loading_ = false;
+      return Status::Error("Can't open or create append-only dir " + AofDir() + ": " + ec.message());
+    }
+    const std::string manifest = AofDir() + "/" + aof::ManifestName(cfg.appendfilename);
+    if (FileExists(manifest)) {
+      st = LoadAof(replay);
+    } else {
+      // No AOF yet: start from the RDB if there is one, then write the AOF
+      // from memory so the data is not lost when the AOF takes over.
+      if (FileExists(cfg.dbfilename)) {
+        auto r = LoadRdbFile(cfg.dbfilename, &server_.dbs(), cfg, true);
+        if (!r.ok()) st = r.status();
+      }
+      if (st.ok()) st = CreateAofFromMemory();
+    }
+    aof_on_ = st.ok();
+  } else if (FileExists(cfg.dbfilename)) {
+    auto r = LoadRdbFile(cfg.dbfilename, &server_.dbs(), cfg, true);
+    if (r.ok()) {
+      spdlog::info("Done loading RDB, keys loaded: {}, keys expired: {}.", r->keys_loaded,
+                   r->keys_expired);
+      spdlog::info("DB loaded from disk: {:.3f} seconds", (MonotonicMs() - start) / 1000.0);
+      snap_.set_last_save_unix(UnixMs() / 1000);
+    } else {
+      st = r.status();
+    }
+  }
+  if (snap_.last_save_unix() == 0) snap_.set_last_save_unix(UnixMs() / 1000);
+  loading_ = false;
+  return st;
+}
+
+Status Persistence::LoadAof(const Replay& replay) {
+  const ServerConfig& cfg = server_.config();
+  const std::string mpath = AofDir() + "/" + aof::ManifestName(cfg.appendfilename);
+  std::ifstream mf(mpath);
+  std::stringstream ss;
+  ss << mf.rdbuf();
+  auto m = aof::Manifest::Parse(ss.str());
+  if (!m.ok()) return Status::Error(m.message() + " (" + mpath + ")");
+  manifest_ = std::move(*m);
+  const int64_t start = MonotonicMs();
+  auto incrs = manifest_.incrs();
+  if (const auto* base = manifest_.base()) {
+    VIGIL_RETURN_IF_ERROR(LoadAofFile(AofDir() + "/" + base->name, true, incrs.empty(), replay));
+  }
+  for (size_t i = 0; i < incrs.size(); ++i) {
+    VIGIL_RETURN_IF_ERROR(
+        LoadAofFile(AofDir() + "/" + incrs[i]->name, false, i + 1 == incrs.size(), replay));
+  }
+  spdlog::info("DB loaded from append only file: {:.3f} seconds", (MonotonicMs() - start) / 1000.0);
+  if (const auto* base = manifest_.base()) aof_base_size_ = FileSize(AofDir() + "/" + base->name);
+  // Keep appending to the last INCR file (or start the first one).
+  incrs = manifest_.incrs();
+  Status st = OpenIncr(incrs.empty() ? manifest_.next_incr_seq() : incrs.back()->seq);
+  if (st.ok() && incrs.empty()) st = PersistManifest();
+  return st;
+}
+
+Status Persistence::LoadAofFile(const std::string& path, bool is_base, bool last,
+                                const Replay& replay) {
+  const ServerConfig& cfg = server_.config();
+  if (!FileExists(path)) return Status::Error("The AOF file " + path + " doesn't exist");
+  if (FileSize(path) == 0) return Status::Ok();
+  if (is_base && StartsWithRdbMagic(path)) {
+    auto r = LoadRdbFile(path, &server_.dbs(), cfg, true);
+    if (!r.ok()) return Status::Error("Error reading the RDB base file " + path + ": " + r.message());
+    spdlog::info("DB loaded from base file {}: {} keys", path, r->keys_loaded);
+    return Status::Ok();
+  }
+  std::FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return Status::Error("Fatal error: can't open the append log file " + path + " for reading: " + std::strerror(errno));
+  aof::CommandReader reader(f);
+  std::vector<std::string> args;
+  int db = 0;
+  uint64_t valid_before_multi = 0;
+  bool in_multi = false;
+  uint64_t commands = 0;
+  aof::CommandReader::Result res;
+  uint64_t before = 0;  // offset before the command just read
+  while ((res = reader.Next(&args)) == aof::CommandReader::Result::kCommand) {
+    const uint64_t command_start = before;
+    before = reader.valid_up_to();
+    ++commands;
+    if (EqualsIgnoreCase(args[0], "SELECT") && args.size() == 2) {
+      auto n = ParseInt64(args[1]);
+      if (!n || *n < 0 || *n >= static_cast<int64_t>(server_.dbs().size())) {
+        std::fclose(f);
+        return Status::Error("Bad file format reading the append only file " + path + ": invalid SELECT");
+      }
+      db = static_cast<int>(*n);
+      continue;
+    }
+    if (EqualsIgnoreCase(args[0], "MULTI")) {
+      in_multi = true;
+      valid_before_multi = command_start;
+    }
+    if (EqualsIgnoreCase(args[0], "EXEC")) in_multi = false;
+    Status st = replay(db, args);
+    if (!st.ok()) {
+      std::fclose(f);
+      return Status::Error("Error replaying the append only file " + path + " at offset " +
+                           std::to_string(reader.valid_up_to()) + ": " + st.message());
+    }
+  }
+  std::fclose(f);
+  if (res == aof::CommandReader::Result::kBadFormat) {
+    return Status::Error("Bad file format reading the append only file " + path + " at offset " +
+                         std::to_string(reader.valid_up_to()) +
+                         ": make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>");
+  }
+  if (res == aof::CommandReader::Result::kTruncated || in_multi) {
+    if (!last || !cfg.aof_load_truncated) {
+      return Status::Error(
+          "Unexpected end of file reading the append only file " + path +
+          ". You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix "
+          "<filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' "
+          "configuration option to yes and restart the server.");
+    }
+    // Cut the torn tail (and a MULTI that never got its EXEC) so appends
+    // continue after the last complete command.
+    uint64_t cut = reader.valid_up_to();
+    if (in_multi) {
+      spdlog::warn("Revert incomplete MULTI/EXEC transaction in AOF file {}", path);
+      cut = valid_before_multi;
+    }
+    spdlog::warn("!!! Warning: short read while loading the AOF file {}!!!", path);
+    spdlog::warn("!!! Truncating the AOF {} at offset {} !!!", path, cut);
+    if (truncate(path.c_str(), static_cast<off_t>(cut)) != 0) {
+      return Status::Error("Error truncating the AOF file " + path + ": " + std::strerror(errno));
+    }
+    spdlog::warn("AOF {} loaded anyway because aof-load-truncated is enabled", path);
+  }
+  spdlog::info("DB loaded from incr file {}: {} commands", path, commands);
+  return Status::Ok();
+}
+
+Status Persistence::CreateAofFromMemory() {
+  const ServerConfig& cfg = server_.config();
+  manifest_ = aof::Manifest{};
+  const int64_t seq = 1;
+  const bool rdb = cfg.aof_use_rdb_preamble;
+  const std::string base = aof::BaseName(cfg.appendfilename, seq, rdb);
+  Status st = rdb ? WriteRdbFile(server_.dbs(), AofDir() + "/" + base, cfg)
+                  : WriteCommandBase(server_.dbs(), AofDir() + "/" + base);
+  VIGIL_RETURN_IF_ERROR(st);
+  manifest_.files.push_back({base, seq, aof::FileType::kBase});
+  aof_base_size_ = FileSize(AofDir() + "/" + base);
+  VIGIL_RETURN_IF_ERROR(OpenIncr(1));
+  VIGIL_RETURN_IF_ERROR(PersistManifest());
+  spdlog::info("Creating AOF base file {} on server start", base);
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------- writing
+
+void Persistence::Feed(int db, const std::vector<std::string>& args) {
+  if (!aof_on_ || loading_ || !writer_) return;
+  std::string out;
+  if (db != aof_selected_db_) {
+    aof::AppendCommand(&out, {"SELECT", std::to_string(db)});
+    aof_selected_db_ = db;
+  }
+  aof::AppendCommand(&out, args);
+  writer_->Feed(out);
+}
+
+void Persistence::BeforeReply() {
+  if (!aof_on_ || !writer_ || !writer_->has_pending()) return;
+  auto policy = aof::ParseFsync(server_.config().appendfsync).value_or(aof::Fsync::kEverySec);
+  Status st = writer_->Flush(policy);
+  if (!st.ok()) {
+    spdlog::warn("{}", st.message());
+    if (policy == aof::Fsync::kAlways) {
+      // A write acknowledged under 'always' must be durable; it cannot be.
+      spdlog::warn("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
+      std::_Exit(1);
+    }
+  }
+}
+
+std::string Persistence::WriteRefusal() const {
+  if (snap_.WritesRefused()) {
+    return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
+           "persist to disk. Commands that may modify the data set are disabled, because this "
+           "instance is configured to report errors during writes if RDB snapshotting fails "
+           "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about "
+           "the RDB error.";
+  }
+  if (aof_on_ && writer_ && !writer_->last_write_ok()) {
+    return "MISCONF Errors writing to the AOF file: " + writer_->last_write_error();
+  }
+  return "";
+}
+
+// ---------------------------------------------------------------- commands
+
+Status Persistence::Save() {
+  if (snap_.bgsave_in_progress()) return Status::Error("ERR Background save already in progress");
+  const uint64_t dirty = server_.dirty();
+  VIGIL_RETURN_IF_ERROR(snap_.Save(server_.dbs()));
+  server_.sub_dirty(dirty);
+  return Status::Ok();
+}
+
+StatusOr<std::string> Persistence::BackgroundSave(bool schedule) {
+  if (snap_.bgsave_in_progress()) {
+    if (schedule) return std::string("Background saving scheduled");  // Redis: already running
+    return Status::Error("ERR Background save already in progress");
+  }
+  if (rewrite_pid_ > 0) {
+    if (schedule) {
+      snap_.set_bgsave_scheduled(true);
+      return std::string("Background saving scheduled");
+    }
+    return Status::Error(
+        "ERR An AOF log rewriting in progress: can't BGSAVE right now. Use BGSAVE SCHEDULE in "
+        "order to schedule a BGSAVE whenever possible.");
+  }
+  VIGIL_RETURN_IF_ERROR(snap_.BackgroundSave(server_.dbs(), server_.dirty()));
+  return std::string("Background saving started");
+}
+
+StatusOr<std::string> Persistence::BackgroundRewriteAof() {
+  if (rewrite_pid_ > 0) return Status::Error("ERR Background append only file rewriting already in progress");
+  if (snap_.bgsave_in_progress()) {
+    rewrite_scheduled_ = true;
+    return std::string("Background append only file rewriting scheduled");
+  }
+  if (!aof_on_) {
+    // Redis rewrites a file even with appendonly off; vigil's AOF lives only
+    // while enabled, so the equivalent is a new base when it is turned on.
+    return Status::Error("ERR Background append only file rewriting needs appendonly yes");
+  }
+  // Switch appends to a fresh INCR file first: everything after this point
+  // goes there, so the child's base plus the new INCR files are complete.
+  BeforeReply();
+  const int64_t new_incr = manifest_.next_incr_seq();
+  VIGIL_RETURN_IF_ERROR(OpenIncr(new_incr));
+  VIGIL_RETURN_IF_ERROR(PersistManifest());
+  rewrite_base_seq_ = new_incr;
+  const std::string tmp = AofDir() + "/temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof";
+  pid_t pid = fork();
+  if (pid < 0) {
+    last_rewrite_ok_ = false;
+    return Status::Error(std::string("ERR Can't rewrite append only file in background: fork: ") +
+                         std::strerror(errno));
+  }
+  if (pid == 0) {
+    log::SetRole('C');
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    const ServerConfig& cfg = server_.config();
+    Status st = cfg.aof_use_rdb_preamble ? WriteRdbFile(server_.dbs(), tmp, cfg)
+                                         : WriteCommandBase(server_.dbs(), tmp);
+    if (!st.ok()) spdlog::warn("{}", st.message());
+    else spdlog::info("Successfully created the temporary AOF base file {}", tmp);
+    _exit(st.ok() ? 0 : 1);
+  }
+  spdlog::info("Background append only file rewriting started by pid {}", pid);
+  rewrite_pid_ = pid;
+  rewrite_start_ms_ = MonotonicMs();
+  return std::string("Background append only file rewriting started");
+}
+
+void Persistence::ReapAofRewrite() {
+  if (rewrite_pid_ <= 0) return;
+  int status = 0;
+  pid_t r = waitpid(rewrite_pid_, &status, WNOHANG);
+  if (r == 0) return;
+  const bool ok = r == rewrite_pid_ && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  const std::string tmp = AofDir() + "/temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof";
+  last_rewrite_seconds_ = (MonotonicMs() - rewrite_start_ms_) / 1000;
+  rewrite_pid_ = -1;
+  if (!ok) {
+    std::remove(tmp.c_str());
+    last_rewrite_ok_ = false;
+    spdlog::warn("Background AOF rewrite terminated with error");
+    return;
+  }
+  const ServerConfig& cfg = server_.config();
+  const std::string base = aof::BaseName(cfg.appendfilename, manifest_.next_base_seq(), cfg.aof_use_rdb_preamble);
+  if (std::rename(tmp.c_str(), (AofDir() + "/" + base).c_str()) != 0) {
+    last_rewrite_ok_ = false;
+    spdlog::warn("Error trying to rename the temporary AOF base file {} into {}: {}", tmp, base,
+                 std::strerror(errno));
+    return;
+  }
+  // New manifest: the new base and the INCR files since the rewrite began;
+  // everything older becomes history and is deleted once that is durable.
+  std::vector<std::string> obsolete;
+  aof::Manifest next;
+  next.files.push_back({base, manifest_.next_base_seq(), aof::FileType::kBase});
+  for (const auto& f : manifest_.files) {
+    if (f.type == aof::FileType::kIncr && f.seq >= rewrite_base_seq_) next.files.push_back(f);
+    else obsolete.push_back(f.name);
+  }
+  manifest_ = std::move(next);
+  if (Status st = PersistManifest(); !st.ok()) {
+    last_rewrite_ok_ = false;
+    spdlog::warn("{}", st.message());
+    return;
+  }
+  for (const auto& name : obsolete) std::remove((AofDir() + "/" + name).c_str());
+  aof_base_size_ = FileSize(AofDir() + "/" + base);
+  last_rewrite_ok_ = true;
+  ++aof_rewrites_;
+  spdlog::info("Background AOF rewrite finished successfully");
+}
+
+Status Persistence::SetAppendOnly(bool on) {
+  if (on == aof_on_) return Status::Ok();
+  if (!on) {
+    if (writer_) {
+      BeforeReply();
+      writer_->Close();
+    }
+    aof_on_ = false;
+    return Status::Ok();
+  }
+  // The base is written from memory first, so the AOF starts complete.
+  std::error_code ec;
+  std::filesystem::create_directories(AofDir(), ec);
+  if (ec) return Status::Error("Can't open or create append-only dir " + AofDir() + ": " + ec.message());
+  VIGIL_RETURN_IF_ERROR(CreateAofFromMemory());
+  aof_on_ = true;
+  return Status::Ok();
+}
+
+Status Persistence::Shutdown(bool save_requested, bool nosave) {
+  snap_.KillChild();
+  if (rewrite_pid_ > 0) {
+    kill(rewrite_pid_, SIGUSR1);
+    waitpid(rewrite_pid_, nullptr, 0);
+    rewrite_pid_ = -1;
+  }
+  if (aof_on_ && writer_) {
+    spdlog::info("Calling fsync() on the AOF file.");
+    BeforeReply();
+    writer_->Close();
+  }
+  if (!nosave && (save_requested || !server_.config().save_points.empty())) {
+    spdlog::info("Saving the final RDB snapshot before exiting.");
+    Status st = snap_.Save(server_.dbs());
+    if (!st.ok()) {
+      spdlog::warn("Error trying to save the DB, can't exit.");
+      return st;
+    }
+  }
+  return Status::Ok();
+}
+
+void Persistence::Cron() {
+  uint64_t saved = 0;
+  if (snap_.ReapChild(&saved)) server_.sub_dirty(saved);
+  ReapAofRewrite();
+  const int64_t now_unix = UnixMs() / 1000;
+  if (snap_.SavePointDue(server_.dirty(), now_unix) && rewrite_pid_ <= 0) {
+    for (const auto& sp : server_.config().save_points) {
+      if (server_.dirty() >= static_cast<uint64_t>(sp.changes)) {
+        spdlog::info("{} changes in {} seconds. Saving...", sp.changes, sp.seconds);
+        break;
+      }
+    }
+    (void)BackgroundSave(false);
+  }
+  if (snap_.bgsave_scheduled() && rewrite_pid_ <= 0 && !snap_.bgsave_in_progress()) {
+    (void)BackgroundSave(false);
+  }
+  if (rewrite_scheduled_ && !snap_.bgsave_in_progress() && rewrite_pid_ <= 0) {
+    rewrite_scheduled_ = false;
+    (void)BackgroundRewriteAof();
+  }
+  if (aof_on_ && writer_) {
+    BeforeReply();
+    writer_->MaybeBackgroundFsync(MonotonicMs());
+    // Automatic rewrite when the AOF grew by auto-aof-rewrite-percentage
+    // over its size after the last rewrite, and is past the minimum.
+    const ServerConfig& cfg = server_.config();
+    uint64_t size = aof_base_size_;
+    for (const auto* f : manifest_.incrs()) size += FileSize(AofDir() + "/" + f->name);
+    if (cfg.auto_aof_rewrite_percentage > 0 && rewrite_pid_ <= 0 && !snap_.bgsave_in_progress() &&
+        size > static_cast<uint64_t>(cfg.auto_aof_rewrite_min_size)) {
+      uint64_t base = std::max<uint64_t>(aof_base_size_, 1);
+      uint64_t growth = (size - std::min(size, base)) * 100 / base;
+      if (growth >= static_cast<uint64_t>(cfg.auto_aof_rewrite_percentage)) {
+        spdlog::info("Starting automatic rewriting of AOF on {}% growth", growth);
+        (void)BackgroundRewriteAof();
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- INFO
+
+std::string Persistence::Info() const {
+  std::string s;
+  auto kv = [&](const char* k, const std::string& v) {
+    s += k;
+    s += ':';
+    s += v;
+    s += "\r\n";
+  };
+  auto num = [&](const char* k, int64_t v) { kv(k, std::to_string(v)); };
+  num("loading", loading_);
+  num("async_loading", 0);
+  num("current_cow_peak", 0);
+  num("current_cow_size", 0);
+  num("current_cow_size_age", 0);
+  kv("current_fork_perc", "0.00");
+  num("current_save_keys_processed", 0);
+  num("current_save_keys_total", 0);
+  num("rdb_changes_since_last_save", static_cast<int64_t>(server_.dirty()));
+  num("rdb_bgsave_in_progress", snap_.bgsave_in_progress());
+  num("rdb_last_save_time", snap_.last_save_unix());
+  kv("rdb_last_bgsave_status", snap_.last_bgsave_ok() ? "ok" : "err");
+  num("rdb_last_bgsave_time_sec", snap_.last_bgsave_seconds());
+  num("rdb_current_bgsave_time_sec", snap_.current_bgsave_seconds());
+  num("rdb_saves", static_cast<int64_t>(snap_.saves()));
+  num("rdb_last_cow_size", 0);
+  num("rdb_last_load_keys_expired", 0);
+  num("rdb_last_load_keys_loaded", 0);
+  num("aof_enabled", aof_on_);
+  num("aof_rewrite_in_progress", rewrite_pid_ > 0);
+  num("aof_rewrite_scheduled", rewrite_scheduled_);
+  num("aof_last_rewrite_time_sec", last_rewrite_seconds_);
+  num("aof_current_rewrite_time_sec", rewrite_pid_ > 0 ? (MonotonicMs() - rewrite_start_ms_) / 1000 : -1);
+  kv("aof_last_bgrewrite_status", last_rewrite_ok_ ? "ok" : "err");
+  num("aof_rewrites", static_cast<int64_t>(aof_rewrites_));
+  num("aof_rewrites_consecutive_failures", last_rewrite_ok_ ? 0 : 1);
+  kv("aof_last_write_status", !writer_ || writer_->last_write_ok() ? "ok" : "err");
+  num("aof_last_cow_size", 0);
+  num("module_fork_in_progress", 0);
+  num("module_fork_last_cow_size", 0);
+  if (aof_on_ && writer_) {
+    uint64_t size = aof_base_size_;
+    for (const auto* f : manifest_.incrs()) size += FileSize(AofDir() + "/" + f->name);
+    num("aof_current_size", static_cast<int64_t>(size));
+    num("aof_base_size", static_cast<int64_t>(aof_base_size_));
+    num("aof_pending_rewrite", rewrite_scheduled_);
+    num("aof_buffer_length", 0);
+    num("aof_pending_bio_fsync", 0);
+    num("aof_delayed_fsync", static_cast<int64_t>(writer_->delayed_fsyncs()));
+  }
+  return s;
+}
+
+}  // namespace vigil::server
