@@ -133,9 +133,12 @@ void GenericExpire(CommandContext& ctx, bool seconds, bool absolute) {
   if (when <= now) {
     ctx.db().Delete(a[1]);
     Changed(ctx, a[1], "del");
+    ctx.PropagateAs({"DEL", a[1]});
   } else {
     ctx.db().SetExpire(a[1], when);
     Changed(ctx, a[1], "expire");
+    // Replayed later (AOF, replicas), a relative time would extend the key.
+    ctx.PropagateAs({"PEXPIREAT", a[1], std::to_string(when)});
   }
   ctx.reply.Integer(1);
 }

@@ -128,6 +128,7 @@ void SPopWithCount(CommandContext& ctx) {
   auto& rng = Rng();
   if (n >= size) {
     ReplyMembers(ctx, *s);
+    ctx.PropagateAs({"DEL", key});
     ctx.db().Delete(key);
     ctx.KeyModified(key);
     ctx.Notify(kNotifySet, "spop", key);
@@ -135,12 +136,15 @@ void SPopWithCount(CommandContext& ctx) {
     return;
   }
   const size_t remaining = size - n;
+  // Replicas and the AOF get the members that went, not another draw.
+  std::vector<std::string> srem{"SREM", key};
   if (remaining * 5 > n) {
     ctx.reply.SetHeader(static_cast<int64_t>(n));
     for (size_t i = 0; i < n; ++i) {
       std::string m = s->Random(rng);
       s->Remove(m);
       ctx.reply.Bulk(m);
+      srem.push_back(std::move(m));
     }
   } else {
     SetValue kept;
@@ -151,8 +155,10 @@ void SPopWithCount(CommandContext& ctx) {
       kept.Add(m, max_ints);
     }
     ReplyMembers(ctx, *s);
+    for (auto& m : s->Members()) srem.push_back(std::move(m));
     *s = std::move(kept);
   }
+  ctx.PropagateAs(std::move(srem));
   ctx.KeyModified(key);
   ctx.Notify(kNotifySet, "spop", key);
 }
@@ -164,6 +170,7 @@ void CmdSPop(CommandContext& ctx) {
   if (!s) return;
   std::string m = s->Random(Rng());
   s->Remove(m);
+  ctx.PropagateAs({"SREM", ctx.args[1], m});
   ctx.KeyModified(ctx.args[1]);
   ctx.Notify(kNotifySet, "spop", ctx.args[1]);
   DeleteIfEmpty(ctx, ctx.args[1], *s);

@@ -152,7 +152,11 @@ void CmdSet(CommandContext& ctx) {
     return;
   }
   SetAndNotify(ctx, a[1], a[2], keepttl);
-  if (when) ExpireAndNotify(ctx, a[1], *when);
+  if (when) {
+    ExpireAndNotify(ctx, a[1], *when);
+    // An absolute time, so a replay does not extend the key (Redis 7.0 too).
+    ctx.PropagateAs({"SET", a[1], a[2], "PXAT", std::to_string(*when)});
+  }
   if (get) {
     if (old) ctx.reply.Bulk(*old); else ctx.reply.Null();
   } else {
@@ -221,13 +225,18 @@ void CmdGetEx(CommandContext& ctx) {
   if (when) {
     if (*when <= UnixMs()) {
       DeleteAndNotify(ctx, a[1]);
+      ctx.PropagateAs({"DEL", a[1]});
     } else {
       ExpireAndNotify(ctx, a[1], *when);
       ctx.KeyModified(a[1]);
+      ctx.PropagateAs({"PEXPIREAT", a[1], std::to_string(*when)});
     }
   } else if (persist && ctx.db().Persist(a[1])) {
     ctx.KeyModified(a[1]);
     ctx.Notify(kNotifyGeneric, "persist", a[1]);
+    ctx.PropagateAs({"PERSIST", a[1]});
+  } else {
+    ctx.DontPropagate();  // a plain GET
   }
 }
 
@@ -242,6 +251,7 @@ void SetWithExpire(CommandContext& ctx, ExpireUnit unit, std::string_view cmd) {
   if (!when) return;
   SetAndNotify(ctx, ctx.args[1], ctx.args[3], false);
   ExpireAndNotify(ctx, ctx.args[1], *when);
+  ctx.PropagateAs({"SET", ctx.args[1], ctx.args[3], "PXAT", std::to_string(*when)});
   ctx.reply.SimpleString("OK");
 }
 void CmdSetEx(CommandContext& ctx) { SetWithExpire(ctx, ExpireUnit::kEx, "setex"); }
