@@ -1,6 +1,9 @@
 #include "server/types/listpack.h"
 
 #include <cassert>
+#include <cstdlib>
+#include <cstring>
+#include <new>
 
 namespace vigil::server {
 namespace {
@@ -51,15 +54,67 @@ void Encode(char* p, std::string_view value) {
 
 }  // namespace
 
+Listpack::Listpack(const Listpack& other) {
+  if (other.p_ == nullptr || other.hdr()->count == 0) return;
+  const size_t n = other.hdr()->bytes;
+  p_ = static_cast<char*>(std::malloc(sizeof(Header) + n));
+  if (p_ == nullptr) throw std::bad_alloc();
+  *hdr() = Header{static_cast<uint32_t>(n), static_cast<uint32_t>(n), other.hdr()->count};
+  std::memcpy(data(), other.data(), n);
+}
+
+Listpack& Listpack::operator=(const Listpack& other) {
+  if (this != &other) {
+    Listpack copy(other);
+    std::swap(p_, copy.p_);
+  }
+  return *this;
+}
+
+Listpack::~Listpack() { std::free(p_); }
+
+void Listpack::Clear() noexcept {
+  std::free(p_);
+  p_ = nullptr;
+}
+
+bool Listpack::operator==(const Listpack& o) const {
+  return bytes() == o.bytes() && size() == o.size() &&
+         (bytes() == 0 || std::memcmp(data(), o.data(), bytes()) == 0);
+}
+
+void Listpack::Reserve(size_t bytes) {
+  if (p_ != nullptr && hdr()->cap >= bytes) return;
+  size_t cap = bytes + bytes / 8;
+  char* np = static_cast<char*>(std::realloc(p_, sizeof(Header) + cap));
+  if (np == nullptr) throw std::bad_alloc();
+  if (p_ == nullptr) *reinterpret_cast<Header*>(np) = Header{0, 0, 0};
+  p_ = np;
+  hdr()->cap = static_cast<uint32_t>(cap);
+}
+
+void Listpack::Open(size_t pos, size_t n) {
+  const size_t used = bytes();
+  Reserve(used + n);
+  std::memmove(data() + pos + n, data() + pos, used - pos);
+  hdr()->bytes = static_cast<uint32_t>(used + n);
+}
+
+void Listpack::Close(size_t pos, size_t n) {
+  const size_t used = bytes();
+  std::memmove(data() + pos, data() + pos + n, used - pos - n);
+  hdr()->bytes = static_cast<uint32_t>(used - n);
+}
+
 std::string_view Listpack::At(size_t pos) const {
   size_t hl;
-  size_t len = GetVarint(buf_.data() + pos, &hl);
-  return std::string_view(buf_.data() + pos + hl, len);
+  size_t len = GetVarint(data() + pos, &hl);
+  return std::string_view(data() + pos + hl, len);
 }
 
 size_t Listpack::Next(size_t pos) const {
   size_t hl;
-  size_t len = GetVarint(buf_.data() + pos, &hl);
+  size_t len = GetVarint(data() + pos, &hl);
   return pos + 2 * hl + len;
 }
 
@@ -71,15 +126,15 @@ size_t Listpack::Prev(size_t pos) const {
   size_t i = pos;
   do {
     --i;
-    tmp[m++] = buf_[i];
-  } while (static_cast<unsigned char>(buf_[i]) & 0x80);
+    tmp[m++] = data()[i];
+  } while (static_cast<unsigned char>(data()[i]) & 0x80);
   size_t hl;
   size_t len = GetVarint(tmp, &hl);
   return pos - 2 * hl - len;
 }
 
 size_t Listpack::Seek(int64_t index) const {
-  const auto n = static_cast<int64_t>(count_);
+  const auto n = static_cast<int64_t>(size());
   if (index < 0) index += n;
   if (index < 0 || index >= n) return End();
   if (index <= n / 2) {
@@ -94,9 +149,9 @@ size_t Listpack::Seek(int64_t index) const {
 
 size_t Listpack::Insert(size_t pos, std::string_view value) {
   size_t sz = EncodedSize(value.size());
-  buf_.insert(pos, sz, '\0');
-  Encode(buf_.data() + pos, value);
-  ++count_;
+  Open(pos, sz);
+  Encode(data() + pos, value);
+  ++hdr()->count;
   return pos;
 }
 
@@ -104,34 +159,38 @@ size_t Listpack::Replace(size_t pos, std::string_view value) {
   size_t old = Next(pos) - pos;
   size_t sz = EncodedSize(value.size());
   if (sz > old) {
-    buf_.insert(pos, sz - old, '\0');
+    Open(pos, sz - old);
   } else if (sz < old) {
-    buf_.erase(pos, old - sz);
+    Close(pos, old - sz);
   }
-  Encode(buf_.data() + pos, value);
+  Encode(data() + pos, value);
   return pos;
 }
 
 size_t Listpack::Erase(size_t pos) {
-  buf_.erase(pos, Next(pos) - pos);
-  --count_;
+  Close(pos, Next(pos) - pos);
+  if (--hdr()->count == 0) Clear();
   return pos;
 }
 
 size_t Listpack::EraseRange(size_t pos, size_t n) {
   size_t end = pos;
   size_t k = 0;
-  for (; k < n && end < buf_.size(); ++k) end = Next(end);
-  buf_.erase(pos, end - pos);
-  count_ -= static_cast<uint32_t>(k);
+  const size_t used = bytes();
+  for (; k < n && end < used; ++k) end = Next(end);
+  if (k == 0) return pos;
+  Close(pos, end - pos);
+  hdr()->count -= static_cast<uint32_t>(k);
+  if (hdr()->count == 0) Clear();
   return pos;
 }
 
 size_t Listpack::Find(size_t pos, std::string_view value, size_t skip) const {
-  while (pos < buf_.size()) {
+  const size_t used = bytes();
+  while (pos < used) {
     if (At(pos) == value) return pos;
     pos = Next(pos);
-    for (size_t i = 0; i < skip && pos < buf_.size(); ++i) pos = Next(pos);
+    for (size_t i = 0; i < skip && pos < used; ++i) pos = Next(pos);
   }
   return End();
 }

@@ -13,17 +13,36 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace vigil::server {
 
+//
+// The object is one pointer (8 bytes) to a heap block holding a small header
+// and the entries; an empty listpack allocates nothing. A copy is allocated
+// at its exact size (the types copy to drop spare capacity after a change);
+// growth keeps at most ~1/8 spare so appends do not copy on every call.
 class Listpack {
  public:
-  size_t size() const { return count_; }
-  bool empty() const { return count_ == 0; }
-  size_t bytes() const { return buf_.size(); }
+  Listpack() = default;
+  Listpack(const Listpack& other);
+  Listpack& operator=(const Listpack& other);
+  Listpack(Listpack&& other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
+  Listpack& operator=(Listpack&& other) noexcept {
+    if (this != &other) {
+      Clear();
+      p_ = std::exchange(other.p_, nullptr);
+    }
+    return *this;
+  }
+  ~Listpack();
+
+  size_t size() const { return p_ ? hdr()->count : 0; }
+  bool empty() const { return size() == 0; }
+  size_t bytes() const { return p_ ? hdr()->bytes : 0; }
 
   size_t Begin() const { return 0; }
-  size_t End() const { return buf_.size(); }
+  size_t End() const { return bytes(); }
   std::string_view At(size_t pos) const;
   size_t Next(size_t pos) const;
   // The entry before `pos` (pos > Begin()).
@@ -42,21 +61,30 @@ class Listpack {
   size_t Erase(size_t pos);
   // Erases `n` entries starting at `pos`; returns the following offset.
   size_t EraseRange(size_t pos, size_t n);
-  void Clear() {
-    buf_.clear();
-    count_ = 0;
-  }
+  void Clear() noexcept;
 
   // The first entry equal to `value` among the entries at `pos`, then every
   // (skip+1)th after it (skip=1 walks the keys of a field/value list);
   // End() if none.
   size_t Find(size_t pos, std::string_view value, size_t skip = 0) const;
 
-  bool operator==(const Listpack& o) const { return buf_ == o.buf_; }
+  bool operator==(const Listpack& o) const;
 
  private:
-  std::string buf_;
-  uint32_t count_ = 0;
+  struct Header {
+    uint32_t bytes;  // entry bytes in use
+    uint32_t cap;    // entry bytes allocated
+    uint32_t count;
+  };
+  Header* hdr() const { return reinterpret_cast<Header*>(p_); }
+  char* data() const { return p_ + sizeof(Header); }
+  // Makes room for `bytes` entry bytes (growing with some spare).
+  void Reserve(size_t bytes);
+  // Opens `n` bytes at `pos` (shifting the tail right) / closes them.
+  void Open(size_t pos, size_t n);
+  void Close(size_t pos, size_t n);
+
+  char* p_ = nullptr;
 };
 
 }  // namespace vigil::server
