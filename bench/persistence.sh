@@ -28,7 +28,7 @@ now_ms() { date +%s%3N; }
 
 printf '%-8s %10s %12s %10s %14s %14s\n' server save_ms dump_bytes load_ms bgsave_stall aofrw_stall
 for who in vigil redis; do
-  dir="$WORK/$who"; port=$((PORT + (who == redis)))
+  dir="$WORK/$who"; port=$PORT; [[ $who == redis ]] && port=$((PORT + 1))
   pid=$(start $who $port "$dir" --save '' --appendonly no)
   wait_up $port
   python3 -c "
@@ -39,14 +39,15 @@ for i in range($KEYS):
   t0=$(now_ms); redis-cli -p $port save > /dev/null; save_ms=$(( $(now_ms) - t0 ))
   size=$(stat -c %s "$dir/dump.rdb")
   bg=$(python3 bench/stall_probe.py $port BGSAVE | sed 's/.*longest reply //')
+  kill $pid; wait $pid 2>/dev/null || true
+  # Load time: process start until it answers PONG with every key present.
+  t0=$(now_ms); pid=$(start $who $port "$dir" --save '' --appendonly no); wait_up $port
+  load_ms=$(( $(now_ms) - t0 ))
+  [[ $(redis-cli -p $port dbsize) == "$KEYS" ]] || load_ms=-1
   redis-cli -p $port config set appendonly yes > /dev/null
   for _ in $(seq 600); do redis-cli -p $port info persistence | grep -q 'aof_rewrite_in_progress:0' && break; sleep 0.05; done
   sleep 1
   rw=$(python3 bench/stall_probe.py $port BGREWRITEAOF | sed 's/.*longest reply //')
-  kill $pid; wait $pid 2>/dev/null || true
-  rm -rf "$dir/appendonlydir"
-  t0=$(now_ms); pid=$(start $who $port "$dir" --save '' --appendonly no); wait_up $port
-  load_ms=$(( $(now_ms) - t0 ))
   kill $pid; wait $pid 2>/dev/null || true
   printf '%-8s %10d %12d %10d %14s %14s\n' $who $save_ms $size $load_ms "$bg" "$rw"
 done
@@ -55,7 +56,7 @@ echo
 echo "SET throughput with the AOF on (redis-benchmark -c 50 -n 200000, median of 3):"
 for fsync in everysec always; do
   for who in vigil redis; do
-    dir="$WORK/$who-$fsync"; port=$((PORT + 10 + (who == redis)))
+    dir="$WORK/$who-$fsync"; port=$((PORT + 10)); [[ $who == redis ]] && port=$((PORT + 11))
     pid=$(start $who $port "$dir" --save '' --appendonly yes --appendfsync $fsync)
     wait_up $port
     r=""
