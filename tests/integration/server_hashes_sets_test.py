@@ -10,20 +10,13 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vigil_harness import VigilServer  # noqa: E402
+from vigil_harness import ServerTestCase, encode  # noqa: E402
 
 import redis  # noqa: E402
 
 BINARY = os.environ["VIGIL_SERVER"]
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
-
-def encode(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
 
 
 class Resp3Client:
@@ -71,19 +64,7 @@ def plain(reply):
     return value.decode()
 
 
-class HashesAndSets(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = VigilServer(BINARY).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
-    def setUp(self):
-        self.r = redis.Redis(port=self.srv.port, decode_responses=True)
-        self.r.flushall()
-
+class HashesAndSets(ServerTestCase):
     def assertError(self, text, *args):
         """Exact error text; redis-py drops the "ERR " prefix (other codes stay)."""
         with self.assertRaises(redis.ResponseError) as cm:

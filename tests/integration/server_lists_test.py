@@ -7,19 +7,12 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vigil_harness import VigilServer  # noqa: E402
+from vigil_harness import ServerTestCase, encode  # noqa: E402
 
 import redis  # noqa: E402
 
 BINARY = os.environ["VIGIL_SERVER"]
 
-
-def encode(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a.encode() if isinstance(a, str) else a
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
 
 
 class RawClient:
@@ -64,18 +57,9 @@ class RawClient:
         self.sock.close()
 
 
-class Lists(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = VigilServer(BINARY).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class Lists(ServerTestCase):
     def setUp(self):
-        self.r = redis.Redis(port=self.srv.port, decode_responses=True)
-        self.r.flushall()
+        super().setUp()
         self.clients = []
 
     def tearDown(self):

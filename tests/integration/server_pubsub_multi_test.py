@@ -9,19 +9,12 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vigil_harness import VigilServer  # noqa: E402
+from vigil_harness import ServerTestCase, VigilServer, encode  # noqa: E402
 
 import redis  # noqa: E402
 
 BINARY = os.environ["VIGIL_SERVER"]
 
-
-def encode(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
 
 
 def bulk(s):
@@ -90,20 +83,11 @@ class Conn:
         self.sock.close()
 
 
-class ServerCase(unittest.TestCase):
-    config = ()
-
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = VigilServer(BINARY, config_lines=cls.config).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
+class ServerCase(ServerTestCase):
+    decode = False
 
     def setUp(self):
-        self.r = redis.Redis(port=self.srv.port)
-        self.r.flushall()
+        super().setUp()
         self.conns = []
 
     def tearDown(self):

@@ -6,26 +6,14 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vigil_harness import VigilServer  # noqa: E402
+from vigil_harness import ServerTestCase, VigilServer  # noqa: E402
 
 import redis  # noqa: E402
 
 BINARY = os.environ["VIGIL_SERVER"]
 
 
-class StringsAndKeys(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = VigilServer(BINARY).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
-    def setUp(self):
-        self.r = redis.Redis(port=self.srv.port, decode_responses=True)
-        self.r.flushall()
-
+class StringsAndKeys(ServerTestCase):
     def test_seed_session_setnx_incr(self):
         self.assertEqual(self.srv.cli("SETNX", "mykey", "tom"), "1\n")
         self.assertEqual(self.srv.cli("SETNX", "mykey", "jerry"), "0\n")

@@ -8,34 +8,15 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vigil_harness import VigilServer  # noqa: E402
+from vigil_harness import ServerTestCase, encode  # noqa: E402
 
 import redis  # noqa: E402
 
 BINARY = os.environ["VIGIL_SERVER"]
 
 
-def resp(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a.encode() if isinstance(a, str) else a
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
 
-
-class SortedSets(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = VigilServer(BINARY).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
-    def setUp(self):
-        self.r = redis.Redis(port=self.srv.port, decode_responses=True)
-        self.r.flushall()
-
+class SortedSets(ServerTestCase):
     def error(self, *args):
         with self.assertRaises(redis.ResponseError) as cm:
             self.r.execute_command(*args)
@@ -44,9 +25,9 @@ class SortedSets(unittest.TestCase):
     def raw3(self, *commands):
         """Runs commands on a RESP3 connection; returns the raw replies after HELLO."""
         with socket.create_connection(("127.0.0.1", self.srv.port), timeout=2) as s:
-            s.sendall(resp("HELLO", "3"))
+            s.sendall(encode("HELLO", "3"))
             self._read_until_quiet(s)
-            s.sendall(b"".join(resp(*c) for c in commands))
+            s.sendall(b"".join(encode(*c) for c in commands))
             return self._read_until_quiet(s)
 
     @staticmethod

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 
 
 def free_port():
@@ -89,3 +90,34 @@ class VigilServer:
             except socket.timeout:
                 pass
             return b"".join(chunks)
+
+
+def encode(*args):
+    """One command in RESP multibulk form (str, bytes or numbers)."""
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+class ServerTestCase(unittest.TestCase):
+    """One vigil-server per test class (VIGIL_SERVER, extra `config` lines);
+    each test starts from FLUSHALL with `self.r`, a redis-py client
+    (`decode` sets decode_responses)."""
+    config = ()
+    decode = True
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = VigilServer(os.environ["VIGIL_SERVER"], config_lines=cls.config).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        import redis  # Debian's python3-redis; imported here so the harness loads without it
+        self.r = redis.Redis(port=self.srv.port, decode_responses=self.decode)
+        self.addCleanup(self.r.close)
+        self.r.flushall()
