@@ -179,7 +179,14 @@ void Client::EnforceOutputLimit() {
 
 void Client::Flush() {
   // What the AOF must hold reaches the disk before the replies it covers.
-  server_.BeforeReply();
+  // The server does that once per event-loop turn for every client that
+  // has replies waiting (group commit: one fsync covers them all under
+  // appendfsync always), then calls FlushNow.
+  if (server_.DeferUntilAofWritten(*this)) return;
+  FlushNow();
+}
+
+void Client::FlushNow() {
   if (closed_ || close_asap_) return;
   if (!out_.empty()) EnforceOutputLimit();
   if (close_asap_ || writing_in_progress_) return;

@@ -79,6 +79,9 @@ class Client : public std::enable_shared_from_this<Client> {
   void set_blocked(bool b) { blocked_ = b; }
   // Runs the input that arrived while blocked and flushes the replies.
   void Resume();
+  // Writes the pending replies now (the server calls it once the AOF holds
+  // what they acknowledge).
+  void FlushNow();
   bool is_monitor() const { return monitor_; }
   void set_monitor(bool m) { monitor_ = m; }
 

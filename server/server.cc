@@ -143,6 +143,25 @@ Status Server::LoadData() {
   });
 }
 
+bool Server::DeferUntilAofWritten(Client& client) {
+  if (!persistence_->HasPendingAof()) return false;
+  aof_waiters_.push_back(client.weak_from_this());
+  if (!aof_flush_posted_) {
+    aof_flush_posted_ = true;
+    // Runs after the handlers already queued (other clients' reads in this
+    // turn), so one write + fsync covers all their commands.
+    boost::asio::post(io_, [this] {
+      aof_flush_posted_ = false;
+      persistence_->BeforeReply();
+      std::vector<std::weak_ptr<Client>> waiters;
+      waiters.swap(aof_waiters_);
+      for (auto& w : waiters)
+        if (auto c = w.lock()) c->FlushNow();
+    });
+  }
+  return true;
+}
+
 Status Server::ShutdownWithSave(bool save, bool nosave) {
   VIGIL_RETURN_IF_ERROR(persistence_->Shutdown(save, nosave));
   Shutdown();

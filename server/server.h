@@ -129,8 +129,10 @@ class Server {
   Persistence& persistence() { return *persistence_; }
   // Loads the dataset at startup (AOF or RDB); an error means "exit".
   Status LoadData();
-  // Writes what the AOF must hold before replies go out.
-  void BeforeReply() { persistence_->BeforeReply(); }
+  // If the AOF has data the client's replies depend on, queues the client and
+  // (once per event-loop turn) writes the AOF, then flushes every queued
+  // client; returns true when the client was queued.
+  bool DeferUntilAofWritten(Client& client);
   // SHUTDOWN [SAVE|NOSAVE]: persists as asked, then stops the loop. An error
   // (the final save failed) leaves the server running, as Redis does.
   Status ShutdownWithSave(bool save, bool nosave);
@@ -182,6 +184,8 @@ class Server {
   int notify_flags_ = 0;
   Blocking blocking_{*this};
   std::unique_ptr<Persistence> persistence_;
+  std::vector<std::weak_ptr<Client>> aof_waiters_;
+  bool aof_flush_posted_ = false;
   bool exec_propagating_ = false;  // inside EXEC: wrap its effects in MULTI/EXEC
   bool exec_multi_sent_ = false;
   uint64_t dirty_ = 0;

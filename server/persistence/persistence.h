@@ -37,6 +37,7 @@ class Persistence {
   void Feed(int db, const std::vector<std::string>& args);
   // Writes the AOF buffer before replies go out (and fsyncs for 'always').
   void BeforeReply();
+  bool HasPendingAof() const { return aof_on_ && writer_ && writer_->has_pending(); }
   // Once per cron run: reap children, save points, everysec fsync, automatic
   // AOF rewrite.
   void Cron();
