@@ -39,7 +39,7 @@ for i in range($KEYS):
   t0=$(now_ms); redis-cli -p $port save > /dev/null; save_ms=$(( $(now_ms) - t0 ))
   size=$(stat -c %s "$dir/dump.rdb")
   bg=$(python3 bench/stall_probe.py $port BGSAVE | sed 's/.*longest reply //')
-  kill $pid; wait $pid 2>/dev/null || true
+  kill $pid 2>/dev/null || echo "($who exited early: see its log)" >&2; wait $pid 2>/dev/null || true
   # Load time: process start until it answers PONG with every key present.
   t0=$(now_ms); pid=$(start $who $port "$dir" --save '' --appendonly no); wait_up $port
   load_ms=$(( $(now_ms) - t0 ))
@@ -48,7 +48,7 @@ for i in range($KEYS):
   for _ in $(seq 600); do redis-cli -p $port info persistence | grep -q 'aof_rewrite_in_progress:0' && break; sleep 0.05; done
   sleep 1
   rw=$(python3 bench/stall_probe.py $port BGREWRITEAOF | sed 's/.*longest reply //')
-  kill $pid; wait $pid 2>/dev/null || true
+  kill $pid 2>/dev/null || echo "($who exited early: see its log)" >&2; wait $pid 2>/dev/null || true
   printf '%-8s %10d %12d %10d %14s %14s\n' $who $save_ms $size $load_ms "$bg" "$rw"
 done
 
@@ -64,7 +64,7 @@ for fsync in everysec always; do
       r+="$(redis-benchmark -p $port -c 50 -n 200000 -t set -q --csv | awk -F, '/SET/ {gsub(/"/,"",$2); print $2}') "
     done
     eval "rps_$who=$(echo "$r" | median)"
-    kill $pid; wait $pid 2>/dev/null || true
+    kill $pid 2>/dev/null || echo "($who exited early: see its log)" >&2; wait $pid 2>/dev/null || true
   done
   printf '  appendfsync %-8s vigil %10.0f  redis %10.0f  ratio %.2f\n' $fsync "$rps_vigil" "$rps_redis" \
     "$(echo "$rps_vigil / $rps_redis" | bc -l)"
