@@ -11,6 +11,15 @@ CommandTable& CommandTable::Add(CommandSpec spec) {
   return *this;
 }
 
+bool CommandTable::Rename(std::string_view from, std::string_view to) {
+  auto it = commands_.find(ToLower(from));
+  if (it == commands_.end()) return false;
+  CommandSpec spec = std::move(it->second);
+  commands_.erase(it);
+  if (!to.empty()) commands_[ToLower(to)] = std::move(spec);
+  return true;
+}
+
 const CommandSpec* CommandTable::Find(std::string_view name) const {
   auto it = commands_.find(ToLower(name));
   return it == commands_.end() ? nullptr : &it->second;

@@ -13,6 +13,10 @@ namespace vigil::server {
 class CommandTable {
  public:
   CommandTable& Add(CommandSpec spec);
+  // rename-command: the command answers to `to` instead (an empty `to`
+  // removes it). Its own name (errors, commandstats) stays, as in Redis.
+  // False if `from` is not a command.
+  bool Rename(std::string_view from, std::string_view to);
   // Case-insensitive lookup; nullptr if unknown.
   const CommandSpec* Find(std::string_view name) const;
   const std::map<std::string, CommandSpec>& all() const { return commands_; }

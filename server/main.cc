@@ -128,6 +128,10 @@ int main(int argc, char** argv) {
   }
 
   server::Server srv(&cfg, &registry, config_path);
+  if (Status st = srv.CheckRenames(); !st.ok()) {
+    std::fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n%s\n", st.message().c_str());
+    return 1;
+  }
   if (!srv.Listen()) return 1;
   spdlog::info("Running mode=standalone, port={}.", cfg.port);
   spdlog::info("Server initialized PID: {}", getpid());

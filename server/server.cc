@@ -111,6 +111,9 @@ Server::Server(ServerConfig* config, config::Registry* registry, std::string con
         [this, db = static_cast<int>(i)](std::string_view key) { OnKeyExpired(db, key); });
   }
   RegisterAllCommands(table_);
+  for (const auto& r : config_->rename_commands) {
+    if (!table_.Rename(r[0], r[1])) rename_errors_.push_back(r[0]);
+  }
   persistence_ = std::make_unique<Persistence>(*this);
 }
 
@@ -119,6 +122,11 @@ Server::~Server() = default;
 namespace {
 bool RunsInsideMulti(std::string_view name);
 }  // namespace
+
+Status Server::CheckRenames() const {
+  if (rename_errors_.empty()) return Status::Ok();
+  return Status::Error("No such command in rename-command: '" + rename_errors_[0] + "'");
+}
 
 Status Server::LoadData() {
   // AOF replay runs each command through the dispatcher on a loading client

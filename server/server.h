@@ -129,6 +129,8 @@ class Server {
   Persistence& persistence() { return *persistence_; }
   // Loads the dataset at startup (AOF or RDB); an error means "exit".
   Status LoadData();
+  // rename-command lines naming unknown commands (a fatal config error).
+  Status CheckRenames() const;
   // If the AOF has data the client's replies depend on, queues the client and
   // (once per event-loop turn) writes the AOF, then flushes every queued
   // client; returns true when the client was queued.
@@ -186,6 +188,7 @@ class Server {
   std::unique_ptr<Persistence> persistence_;
   std::vector<std::weak_ptr<Client>> aof_waiters_;
   bool aof_flush_posted_ = false;
+  std::vector<std::string> rename_errors_;
   bool exec_propagating_ = false;  // inside EXEC: wrap its effects in MULTI/EXEC
   bool exec_multi_sent_ = false;
   uint64_t dirty_ = 0;

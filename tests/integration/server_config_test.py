@@ -91,6 +91,25 @@ class ConfigFiles(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("Bad directive or wrong number of arguments", r.stderr + r.stdout)
 
+    def test_rename_command_hides_and_renames(self):
+        conf = os.path.join(self.dir, "rn.conf")
+        with open(conf, "w") as f:
+            f.write('rename-command CONFIG GUESSME\nrename-command FLUSHALL ""\n')
+        proc, port = self.start(conf)
+        r = self.wait_up(proc, port)
+        with self.assertRaises(redis.ResponseError) as cm:
+            r.execute_command("CONFIG", "GET", "port")
+        self.assertTrue(str(cm.exception).startswith("unknown command 'CONFIG'"), str(cm.exception))
+        self.assertEqual(r.execute_command("GUESSME", "GET", "port"), [b"port", str(port).encode()])
+        with self.assertRaises(redis.ResponseError):
+            r.execute_command("FLUSHALL")
+        with open(conf, "w") as f:
+            f.write("rename-command NOSUCHCMD x\n")
+        bad = subprocess.run([BINARY, conf, "--port", str(free_port())], capture_output=True,
+                             text=True, timeout=10)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("No such command in rename-command", bad.stderr + bad.stdout)
+
     def test_config_rewrite_keeps_comments_and_updates_in_place(self):
         conf = os.path.join(self.dir, "rw.conf")
         with open(conf, "w") as f:
