@@ -434,6 +434,14 @@ void CmdObjectFreq(CommandContext& ctx) {
       "adjust.");
 }
 
+// DEBUG RELOAD: save the dataset and load it back (a round trip through
+// the RDB code, used by tests).
+void CmdDebugReload(CommandContext& ctx) {
+  Status st = ctx.server.persistence().Reload();
+  if (!st.ok()) return ctx.reply.Error(st.message().rfind("ERR ", 0) == 0 ? st.message() : "ERR " + st.message());
+  ctx.reply.SimpleString("OK");
+}
+
 void CmdDebugSleep(CommandContext& ctx) {
   auto secs = ParseDouble(ctx.args[2]);
   if (!secs) return ctx.reply.Error(errors::kNotFloat);
@@ -492,7 +500,8 @@ void RegisterServerAdminCommands(CommandTable& t) {
              {"refcount", 3, kCmdReadOnly, 2, 2, 1, &CmdObjectRefCount},
              {"freq", 3, kCmdReadOnly, 2, 2, 1, &CmdObjectFreq}}})
       .Add({"debug", -2, kA, 0, 0, 0, nullptr,
-            {{"sleep", 3, kA, 0, 0, 0, &CmdDebugSleep}}})
+            {{"sleep", 3, kA, 0, 0, 0, &CmdDebugSleep},
+             {"reload", -2, kA, 0, 0, 0, &CmdDebugReload}}})
       .Add({"monitor", 1, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, 0, 0, 0, &CmdMonitor})
       .Add({"lastsave", 1, kCmdFast | kCmdLoading | kCmdStale, 0, 0, 0, &CmdLastSave})
       .Add({"time", 1, kCmdFast | kCmdLoading | kCmdStale, 0, 0, 0, &CmdTime})

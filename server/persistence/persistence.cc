@@ -319,6 +319,16 @@ Status Persistence::Save() {
   return Status::Ok();
 }
 
+Status Persistence::Reload() {
+  VIGIL_RETURN_IF_ERROR(Save());
+  for (auto& db : server_.dbs()) db.Clear();
+  loading_ = true;
+  auto r = LoadRdbFile(server_.config().dbfilename, &server_.dbs(), server_.config(), true);
+  loading_ = false;
+  if (!r.ok()) return Status::Error("Error trying to load the RDB dump: " + r.message());
+  return Status::Ok();
+}
+
 StatusOr<std::string> Persistence::BackgroundSave(bool schedule) {
   if (snap_.bgsave_in_progress()) {
     if (schedule) return std::string("Background saving scheduled");  // Redis: already running

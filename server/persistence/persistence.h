@@ -43,6 +43,8 @@ class Persistence {
   void Cron();
 
   Status Save();
+  // DEBUG RELOAD: save, empty every database, load the dump back.
+  Status Reload();
   // BGSAVE [SCHEDULE]: with schedule, a running AOF rewrite defers it.
   StatusOr<std::string> BackgroundSave(bool schedule);
   StatusOr<std::string> BackgroundRewriteAof();

@@ -96,6 +96,20 @@ class Rdb(unittest.TestCase):
         self.assertEqual(snapshot(r), before)
         self.assertLessEqual(r.ttl("ttl"), 1000)
 
+    def test_debug_reload_round_trips_every_type(self):
+        s = self.server()
+        r = redis.Redis(port=s.port)
+        fill(r)
+        before = snapshot(r)
+        self.assertEqual(s.cli("DEBUG", "RELOAD"), "OK\n")
+        self.assertEqual(snapshot(r), before)
+        self.assertEqual(r.object("encoding", "small"), b"quicklist")
+        self.assertEqual(r.object("encoding", "h"), b"listpack")
+        self.assertEqual(r.object("encoding", "bighash"), b"hashtable")
+        self.assertEqual(r.object("encoding", "ints"), b"intset")
+        self.assertEqual(r.object("encoding", "z"), b"listpack")
+        self.assertEqual(r.object("encoding", "bigz"), b"skiplist")
+
     def test_redis_loads_vigil_dump_and_vigil_loads_redis_dump(self):
         s = self.server()
         r = redis.Redis(port=s.port)
