@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "server/db/scan_cursor.h"
+
 namespace vigil::server {
 
 template <typename V>
@@ -116,25 +118,27 @@ class Dict {
       fn(n->key, n->value);
       n = next;
     }
-    cursor |= ~mask;
-    cursor = Reverse(cursor);
-    ++cursor;
-    return Reverse(cursor);
+    return NextScanCursor(cursor, mask);
   }
 
-  // A random element (a random non-empty bucket, then a random chain entry);
-  // nullptr when empty.
+  // A random element, fair whatever the chain lengths (what Redis's
+  // dictGetFairRandomKey aims at): a random bucket and a random slot among
+  // kSlots, retried when the slot is past the chain's end, so each entry has
+  // the same chance (picking a random entry of a random non-empty bucket
+  // favours short chains about 2x). Only chains longer than kSlots (rare at
+  // a load factor of at most 1) are under-sampled. nullptr when empty.
   template <typename Rng>
   std::pair<const std::string*, V*> Random(Rng& rng) {
     if (size_ == 0) return {nullptr, nullptr};
+    constexpr size_t kSlots = 4;
     for (;;) {
       Node* head = table_[rng() & Mask()];
-      if (!head) continue;
       size_t len = 0;
       for (Node* n = head; n; n = n->next) ++len;
-      size_t pick = rng() % len;
+      size_t slot = len > kSlots ? rng() % len : rng() % kSlots;
+      if (slot >= len) continue;
       Node* n = head;
-      while (pick--) n = n->next;
+      while (slot--) n = n->next;
       return {&n->key, &n->value};
     }
   }
@@ -151,14 +155,6 @@ class Dict {
   static size_t Hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
   size_t Mask() const { return table_.size() - 1; }
 
-  static uint64_t Reverse(uint64_t v) {
-    v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
-    v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
-    v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
-    v = ((v >> 8) & 0x00FF00FF00FF00FFULL) | ((v & 0x00FF00FF00FF00FFULL) << 8);
-    v = ((v >> 16) & 0x0000FFFF0000FFFFULL) | ((v & 0x0000FFFF0000FFFFULL) << 16);
-    return (v >> 32) | (v << 32);
-  }
 
   void Resize(size_t buckets) {
     std::vector<Node*> fresh(buckets, nullptr);

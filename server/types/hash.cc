@@ -68,7 +68,7 @@ std::vector<HashValue::Entry> HashValue::Entries() const {
 
 HashValue::Entry HashValue::Random(std::mt19937_64& rng) const {
   if (dict_) {
-    auto [k, v] = FairRandomEntry(*dict_, rng);
+    auto [k, v] = dict_->Random(rng);
     return {*k, *v};
   }
   size_t p = lp_.Seek(static_cast<int64_t>(2 * (rng() % size())));

@@ -20,31 +20,6 @@
 
 namespace vigil::server {
 
-// A random entry of a non-empty Dict, fair whatever the chain lengths (what
-// Redis's dictGetFairRandomKey aims at): a random bucket and a random slot
-// among kSlots, retried when the slot is past the chain's end, so each entry
-// has the same chance. Only chains longer than kSlots (rare at Dict's load
-// factor of at most 1) are under-sampled. Expected tries: kSlots / load.
-template <typename V, typename Rng>
-std::pair<const std::string*, V*> FairRandomEntry(Dict<V>& dict, Rng& rng) {
-  constexpr size_t kSlots = 4;
-  for (;;) {
-    const uint64_t bucket = rng();
-    size_t slot = rng() % kSlots, len = 0;
-    std::pair<const std::string*, V*> pick{nullptr, nullptr};
-    auto visit = [&](const std::string& k, V& v) {
-      if (len++ == slot) pick = {&k, &v};
-    };
-    dict.Scan(bucket, visit);
-    if (len > kSlots) {  // a long chain: any of its entries
-      slot = rng() % len;
-      len = 0;
-      dict.Scan(bucket, visit);
-    }
-    if (pick.first) return pick;
-  }
-}
-
 class HashValue {
  public:
   // The conversion thresholds (from the server config).

@@ -52,7 +52,7 @@ bool SetValue::Contains(std::string_view member) const {
 }
 
 std::string SetValue::Random(std::mt19937_64& rng) {
-  if (dict_) return *FairRandomEntry(*dict_, rng).first;
+  if (dict_) return *dict_->Random(rng).first;
   return std::to_string(ints_.At(rng() % ints_.size()));
 }
 

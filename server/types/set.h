@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "server/db/dict.h"
-#include "server/types/hash.h"  // FairRandomEntry
 #include "server/types/intset.h"
 
 namespace vigil::server {

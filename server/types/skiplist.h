@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "server/db/scan_cursor.h"
+
 namespace vigil::server {
 
 // A score interval as ZRANGEBYSCORE reads it ("(1" is exclusive).
@@ -209,20 +211,7 @@ uint64_t NodeIndex::Scan(uint64_t cursor, F&& fn) const {
   if (buckets_.empty()) return 0;
   const uint64_t mask = Mask();
   for (const Node* n = buckets_[cursor & mask]; n; n = n->hash_next) fn(n);
-  // Increment the reversed cursor: buckets already visited stay visited
-  // when the table grows or shrinks between calls.
-  auto reverse = [](uint64_t v) {
-    v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
-    v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
-    v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
-    v = ((v >> 8) & 0x00FF00FF00FF00FFULL) | ((v & 0x00FF00FF00FF00FFULL) << 8);
-    v = ((v >> 16) & 0x0000FFFF0000FFFFULL) | ((v & 0x0000FFFF0000FFFFULL) << 16);
-    return (v >> 32) | (v << 32);
-  };
-  cursor |= ~mask;
-  cursor = reverse(cursor);
-  ++cursor;
-  return reverse(cursor);
+  return NextScanCursor(cursor, mask);
 }
 
 }  // namespace vigil::server

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace vigil::server {
 namespace {
@@ -81,6 +82,21 @@ TEST(DictTest, RandomReturnsMembers) {
   std::set<std::string> picked;
   for (int i = 0; i < 2000; ++i) picked.insert(*d.Random(rng).first);
   EXPECT_GT(picked.size(), 90u);
+}
+
+TEST(DictTest, RandomIsFairWhateverTheChainLengths) {
+  for (int n : {3, 50, 700}) {
+    Dict<int> dict;
+    for (int i = 0; i < n; ++i) dict.Upsert("k" + std::to_string(i), i);
+    std::mt19937_64 rng(11);
+    std::vector<int> hits(static_cast<size_t>(n));
+    const int per_entry = 400;
+    for (int i = 0; i < n * per_entry; ++i) ++hits[static_cast<size_t>(*dict.Random(rng).second)];
+    for (int h : hits) {
+      EXPECT_GT(h, per_entry * 0.75) << n;
+      EXPECT_LT(h, per_entry * 1.25) << n;
+    }
+  }
 }
 
 }  // namespace

@@ -118,24 +118,3 @@ TEST(HashValueTest, RandomReturnsMatchingPairsAndCoversAllFields) {
 
 }  // namespace
 }  // namespace vigil::server
-
-namespace vigil::server {
-namespace {
-
-TEST(FairRandomEntryTest, EveryEntryEquallyLikelyWhateverItsChain) {
-  for (int n : {3, 50, 700}) {
-    Dict<int> dict;
-    for (int i = 0; i < n; ++i) dict.Upsert("k" + std::to_string(i), i);
-    std::mt19937_64 rng(11);
-    std::vector<int> hits(static_cast<size_t>(n));
-    const int per_entry = 400;
-    for (int i = 0; i < n * per_entry; ++i) ++hits[static_cast<size_t>(*FairRandomEntry(dict, rng).second)];
-    for (int h : hits) {
-      EXPECT_GT(h, per_entry * 0.75) << n;
-      EXPECT_LT(h, per_entry * 1.25) << n;
-    }
-  }
-}
-
-}  // namespace
-}  // namespace vigil::server
