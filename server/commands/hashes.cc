@@ -287,14 +287,12 @@ void CmdHRandField(CommandContext& ctx) {
   if (h) ctx.reply.Bulk(h->Random(Rng()).first);
 }
 
-// Redis checks HSCAN's cursor, then the key, then the options: a missing key
-// answers an empty scan whatever the options are.
-bool CursorIsValid(CommandContext& ctx) { return ParseScanCursor(ctx, ctx.args[2]).has_value(); }
 
 // HSCAN key cursor [MATCH pattern] [COUNT count]. A listpack is returned
 // whole with cursor 0, as Redis.
 void CmdHScan(CommandContext& ctx) {
-  if (!CursorIsValid(ctx)) return;
+  // Cursor, then the key, then the options (as Redis).
+  if (!ParseScanCursor(ctx, ctx.args[2])) return;
   HashValue* h = ReadHashOrReply(ctx, [&] { ReplyScan(ctx, 0, {}); });
   if (!h) return;
   auto opts = ParseScanArgs(ctx, 2, /*allow_type=*/false);

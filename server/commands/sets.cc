@@ -357,13 +357,12 @@ void CmdSInterCard(CommandContext& ctx) {
   ctx.reply.Integer(card);
 }
 
-// As HSCAN: the cursor is checked before the key, the options after it.
-bool CursorIsValid(CommandContext& ctx) { return ParseScanCursor(ctx, ctx.args[2]).has_value(); }
 
 // SSCAN key cursor [MATCH pattern] [COUNT count]. An intset is returned
 // whole with cursor 0, as Redis.
 void CmdSScan(CommandContext& ctx) {
-  if (!CursorIsValid(ctx)) return;
+  // Cursor, then the key, then the options (as Redis).
+  if (!ParseScanCursor(ctx, ctx.args[2])) return;
   SetValue* s = SetOrReply(ctx, true, [&] { ReplyScan(ctx, 0, {}); });
   if (!s) return;
   auto opts = ParseScanArgs(ctx, 2, /*allow_type=*/false);

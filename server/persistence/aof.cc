@@ -111,39 +111,6 @@ std::string IncrName(const std::string& f, int64_t seq) {
   return f + "." + std::to_string(seq) + ".incr.aof";
 }
 
-Status WriteFileDurably(const std::string& dir, const std::string& name, std::string_view text) {
-  const std::string tmp = dir + "/temp-" + name;
-  const std::string dst = dir + "/" + name;
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return Status::Error("Can't open " + tmp + ": " + std::strerror(errno));
-  size_t off = 0;
-  while (off < text.size()) {
-    ssize_t n = write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      std::string err = std::strerror(errno);
-      close(fd);
-      unlink(tmp.c_str());
-      return Status::Error("Can't write " + tmp + ": " + err);
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    unlink(tmp.c_str());
-    return Status::Error("Can't fsync " + tmp + ": " + std::strerror(errno));
-  }
-  if (rename(tmp.c_str(), dst.c_str()) != 0) {
-    unlink(tmp.c_str());
-    return Status::Error("Can't rename " + tmp + " to " + dst + ": " + std::strerror(errno));
-  }
-  int dfd = open(dir.c_str(), O_RDONLY);
-  if (dfd >= 0) {
-    fsync(dfd);
-    close(dfd);
-  }
-  return Status::Ok();
-}
-
 void AppendCommand(std::string* out, const std::vector<std::string>& args) {
   *out += '*';
   *out += std::to_string(args.size());

@@ -51,9 +51,6 @@ std::string ManifestName(const std::string& appendfilename);
 std::string BaseName(const std::string& appendfilename, int64_t seq, bool rdb_preamble);
 std::string IncrName(const std::string& appendfilename, int64_t seq);
 
-// Writes `text` to dir/name atomically (temp, fsync, rename, fsync dir).
-Status WriteFileDurably(const std::string& dir, const std::string& name, std::string_view text);
-
 // Appends one command in RESP multibulk form, as the AOF stores it.
 void AppendCommand(std::string* out, const std::vector<std::string>& args);
 

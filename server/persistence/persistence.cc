@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/config/config_file.h"
 #include "common/log/logging.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
@@ -76,8 +77,7 @@ Status WriteCommandBase(const std::vector<Database>& dbs, const std::string& pat
       AppendKeyCommands(&out, k, ToRdbValue(o), dbs[i].GetExpire(k));
     });
   }
-  auto p = std::filesystem::path(path);
-  return aof::WriteFileDurably(p.parent_path().string(), p.filename().string(), out);
+  return config::WriteFileAtomically(path, out);
 }
 
 }  // namespace
@@ -88,8 +88,8 @@ Persistence::~Persistence() = default;
 std::string Persistence::AofDir() const { return server_.config().appenddirname; }
 
 Status Persistence::PersistManifest() {
-  return aof::WriteFileDurably(AofDir(), aof::ManifestName(server_.config().appendfilename),
-                               manifest_.Format());
+  return config::WriteFileAtomically(AofDir() + "/" + aof::ManifestName(server_.config().appendfilename),
+                                     manifest_.Format());
 }
 
 Status Persistence::OpenIncr(int64_t seq) {
