@@ -43,10 +43,9 @@ std::optional<std::string> LookupPattern(CommandContext& ctx, const std::string&
     return o->str();
   }
   if (o->type() != ObjType::kHash) return std::nullopt;
-  rdb::Value v = ToRdbValue(*o);
-  for (size_t i = 0; i + 1 < v.items.size(); i += 2)
-    if (v.items[i] == field) return v.items[i + 1];
-  return std::nullopt;
+  auto value = o->hash().Get(field);
+  if (!value) return std::nullopt;
+  return std::string(*value);
 }
 
 // Redis reads sort weights with strtod on a C string: leading spaces, hex and
