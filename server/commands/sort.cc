@@ -14,7 +14,7 @@
 #include "server/command_table.h"
 #include "server/config/server_config.h"
 #include "server/errors.h"
-#include "server/persistence/snapshot.h"
+#include "server/persistence/object_codec.h"
 #include "server/server.h"
 
 namespace vigil::server {

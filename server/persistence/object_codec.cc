@@ -1,8 +1,6 @@
-// Conversions between vigil's in-memory values and the RDB codec's plain
-// element lists (snapshots, AOF bases, SORT's element view).
-#include <algorithm>
+#include "server/persistence/object_codec.h"
 
-#include "server/persistence/snapshot.h"
+#include <algorithm>
 
 namespace vigil::server {
 

@@ -14,13 +14,10 @@
 #include "common/util/status.h"
 #include "server/config/server_config.h"
 #include "server/db/database.h"
+#include "server/persistence/object_codec.h"
 #include "server/persistence/rdb_codec.h"
 
 namespace vigil::server {
-
-// Object <-> RDB value (plain elements). object_codec.cc.
-rdb::Value ToRdbValue(const Object& o);
-StatusOr<Object> FromRdbValue(rdb::Value&& v, const ServerConfig& cfg);
 
 struct RdbSaveInfo {
   std::string repl_id;  // AUX repl-id / repl-offset, for replication later
