@@ -39,6 +39,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterTransactionCommands(table);
   RegisterSortCommands(table);
   RegisterPersistenceCommands(table);
+  RegisterReplicationCommands(table);
 }
 
 }  // namespace vigil::server

@@ -39,6 +39,7 @@ void RegisterPubSubCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterSortCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
+void RegisterReplicationCommands(CommandTable& table);
 
 void RegisterAllCommands(CommandTable& table);
 

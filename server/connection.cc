@@ -70,6 +70,17 @@ void Client::Push(std::string_view bytes) {
   Flush();
 }
 
+void Client::PushBatched(std::string_view bytes) {
+  if (closed_ || close_asap_) return;
+  out_.append(bytes);
+  if (processing_ || flush_posted_) return;
+  flush_posted_ = true;
+  asio::post(server_.io(), [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->Flush();
+  });
+}
+
 void Client::Reject(std::string_view msg) {
   writer_.Error(msg);
   close_after_reply_ = true;
@@ -83,6 +94,7 @@ void Client::Close() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   server_.RemoveClient(id_);
+  if (on_close_) std::exchange(on_close_, nullptr)();
 }
 
 void Client::DoRead() {
@@ -147,8 +159,11 @@ void Client::Resume() {
 
 void Client::EnforceOutputLimit() {
   const ServerConfig& cfg = server_.config();
-  const OutputBufferLimit& limit =
-      client_class() == ClientClass::kPubSub ? cfg.obuf_pubsub : cfg.obuf_normal;
+  const ClientClass cls = client_class();
+  if (cls == ClientClass::kMaster) return;
+  const OutputBufferLimit& limit = cls == ClientClass::kPubSub    ? cfg.obuf_pubsub
+                                   : cls == ClientClass::kReplica ? cfg.obuf_replica
+                                                                  : cfg.obuf_normal;
   const auto used = static_cast<int64_t>(output_buffer_size());
   bool hard = limit.hard > 0 && used >= limit.hard;
   bool soft = limit.soft > 0 && used >= limit.soft;
@@ -218,6 +233,8 @@ void Client::OnWrite(const boost::system::error_code& ec) {
 std::string Client::InfoString() const {
   const int64_t now = MonotonicMs();
   std::string flags;
+  if (role_ == ClientClass::kReplica) flags += 'S';
+  if (role_ == ClientClass::kMaster) flags += 'M';
   if (monitor_) flags += 'O';
   if (subscription_count() > 0) flags += 'P';
   if (tx_.active) flags += 'x';

@@ -8,6 +8,7 @@
 #include <boost/asio.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -72,6 +73,13 @@ class Client : public std::enable_shared_from_this<Client> {
   // starts writing them (after the current command, if the client is the
   // one running it). Dropped once the client is being closed.
   void Push(std::string_view bytes);
+  // As Push, but written once per event-loop turn however many pushes come
+  // (the replication stream: one write per turn, not one per command).
+  void PushBatched(std::string_view bytes);
+  // The master link's client has no socket of its own: it shows the
+  // master's address and tells the link when CLIENT KILL closes it.
+  void set_peer(std::string peer) { peer_ = std::move(peer); }
+  void set_on_close(std::function<void()> fn) { on_close_ = std::move(fn); }
   // The writer replies go through (blocked commands answer through it later).
   resp::Writer& writer() { return writer_; }
   // While blocked (BLPOP ...), input is read but not executed.
@@ -110,8 +118,13 @@ class Client : public std::enable_shared_from_this<Client> {
   std::set<std::string>& patterns() { return patterns_; }
   size_t subscription_count() const { return channels_.size() + patterns_.size(); }
   ClientClass client_class() const {
+    if (role_ != ClientClass::kNormal) return role_;
     return subscription_count() > 0 ? ClientClass::kPubSub : ClientClass::kNormal;
   }
+  // A replica connected to us (after SYNC/PSYNC), or our link to our master.
+  void set_role(ClientClass role) { role_ = role; }
+  bool is_replica() const { return role_ == ClientClass::kReplica; }
+  bool is_master() const { return role_ == ClientClass::kMaster; }
 
   TransactionState& tx() { return tx_; }
   const TransactionState& tx() const { return tx_; }
@@ -155,6 +168,9 @@ class Client : public std::enable_shared_from_this<Client> {
   bool closed_ = false;
   bool monitor_ = false;
   bool blocked_ = false;
+  bool flush_posted_ = false;
+  std::function<void()> on_close_;
+  ClientClass role_ = ClientClass::kNormal;
   bool processing_ = false;  // inside ProcessInput: pushes wait for its flush
   bool close_asap_ = false;  // over client-output-buffer-limit, close pending
   int64_t soft_limit_since_s_ = 0;  // Unix seconds the soft limit was first exceeded

@@ -94,6 +94,11 @@ void Server::NotifyKeyspaceEvent(int event_class, std::string_view event, std::s
 // Redis's deleteExpiredKeyAndPropagate: notification, WATCH, stats.
 void Server::OnKeyExpired(int db, std::string_view key) {
   ++stats_.expired_keys;
+  // Replicas and the AOF learn of the expiry as a DEL (a replica never
+  // expires keys on its own clock).
+  const std::vector<std::string> del = {"DEL", std::string(key)};
+  persistence_->Feed(db, del);
+  replication_->Feed(db, del);
   NotifyKeyspaceEvent(kNotifyExpired, "expired", key, db);
   TouchWatchedKey(db, key, /*key_gone=*/true);
 }
@@ -115,6 +120,7 @@ Server::Server(ServerConfig* config, config::Registry* registry, std::string con
     if (!table_.Rename(r[0], r[1])) rename_errors_.push_back(r[0]);
   }
   persistence_ = std::make_unique<Persistence>(*this);
+  replication_ = std::make_unique<Replication>(*this);
 }
 
 Server::~Server() = default;
@@ -184,11 +190,27 @@ void Server::Propagate(CommandContext& ctx, uint64_t dirty_before) {
     out.push_back(&ctx.args);
   }
   if (out.empty()) return;
+  // Our master's commands reach our replicas as the raw stream (see
+  // MasterLink); only the AOF is fed here.
+  const bool to_replicas = !ctx.client.is_master();
+  const int db = ctx.client.db_index();
   if (exec_propagating_ && !exec_multi_sent_) {
-    persistence_->Feed(ctx.client.db_index(), {"MULTI"});
+    persistence_->Feed(db, {"MULTI"});
+    if (to_replicas) replication_->Feed(db, {"MULTI"});
     exec_multi_sent_ = true;
   }
-  for (const auto* cmd : out) persistence_->Feed(ctx.client.db_index(), *cmd);
+  for (const auto* cmd : out) {
+    persistence_->Feed(db, *cmd);
+    if (to_replicas) replication_->Feed(db, *cmd);
+  }
+}
+
+void Server::ApplyFromMaster(Client& master, const std::vector<std::string>& args) {
+  for (auto& db : dbs_) db.set_expiry_mode(Database::ExpiryMode::kKeep);
+  master_reply_sink_.clear();
+  resp::Writer sink(&master_reply_sink_);
+  Dispatch(master, args, sink);
+  for (auto& db : dbs_) db.set_expiry_mode(Database::ExpiryMode::kHide);
 }
 
 resp::ParserLimits Server::ParserLimitsFor(const Client& c) const {
@@ -265,6 +287,7 @@ void Server::AddClient(std::shared_ptr<Client> c) { clients_[c->id()] = std::mov
 
 void Server::RemoveClient(uint64_t id) {
   blocking_.Unblock(id, false);
+  replication_->OnClientClosed(id);
   auto it = clients_.find(id);
   if (it != clients_.end()) {
     UnsubscribeAll(*it->second);
@@ -509,12 +532,19 @@ bool Server::CheckContext(Client& client, const ResolvedCommand& cmd,
   }
   // MISCONF: after a failed background save (or AOF write), writes, and
   // PING as Redis does, are refused until persistence works again.
-  if ((run.flags & kCmdWrite) || cmd.spec->name == "ping") {
+  if (((run.flags & kCmdWrite) || cmd.spec->name == "ping") && !client.is_master()) {
     std::string refusal = persistence_->WriteRefusal();
     if (!refusal.empty()) {
       Reject(client, &cmd, args, writer, refusal);
       return false;
     }
+  }
+  // NOREPLICAS, READONLY, MASTERDOWN.
+  if (std::string refusal =
+          replication_->Refusal(client, run.flags | cmd.spec->flags, run.flags & kCmdWrite);
+      !refusal.empty()) {
+    Reject(client, &cmd, args, writer, refusal);
+    return false;
   }
   if (client.tx().active && (run.flags & kCmdNoMulti)) {
     Reject(client, &cmd, args, writer, "ERR Command not allowed inside a transaction");
@@ -556,7 +586,7 @@ void Server::Call(Client& client, const ResolvedCommand& cmd,
   const CommandSpec& run = *cmd.run;
   ++stats_.total_commands_processed;
   CommandContext ctx{*this, client, args, writer, run};
-  ctx.may_block = may_block;
+  ctx.may_block = may_block && !client.is_master();
   const size_t reply_start = writer.buffer()->size();
   const int64_t start_us = MonotonicUs();
   const int64_t unix_us = monitors_.empty() ? 0 : UnixUs();
@@ -568,7 +598,10 @@ void Server::Call(Client& client, const ResolvedCommand& cmd,
   --dispatch_depth_;
   // EXEC propagates through the commands it runs, wrapped in MULTI/EXEC.
   if (is_exec) {
-    if (exec_multi_sent_) persistence_->Feed(client.db_index(), {"EXEC"});
+    if (exec_multi_sent_) {
+      persistence_->Feed(client.db_index(), {"EXEC"});
+      if (!client.is_master()) replication_->Feed(client.db_index(), {"EXEC"});
+    }
     exec_propagating_ = exec_multi_sent_ = false;
   } else {
     Propagate(ctx, dirty_before);
@@ -643,13 +676,16 @@ void Server::ArmSignals() {
 
 void Server::Cron() {
   persistence_->Cron();
+  replication_->Cron();
   // Active expiry: sample volatile keys and keep going while more than a
   // quarter of a sample was expired, within a small time budget per run
   // (Redis's ACTIVE_EXPIRE_CYCLE_* idea), so expired keys leave memory even
   // when nobody touches them.
   int64_t now = UnixMs();
   int64_t deadline = MonotonicUs() + 25000 / std::max<int64_t>(1, config_->hz / 10);
+  // A replica waits for its master's DELs.
   for (auto& db : dbs_) {
+    if (replication_->is_replica()) break;
     while (db.expires_size() > 0) {
       // Each removal reaches OnKeyExpired (stats, notification, WATCH).
       size_t removed = db.ExpireSample(20, now);
@@ -660,8 +696,10 @@ void Server::Cron() {
   if (config_->timeout > 0) {
     int64_t limit = MonotonicMs() - config_->timeout * 1000;
     std::vector<std::shared_ptr<Client>> idle;
-    for (auto& [id, c] : clients_)
+    for (auto& [id, c] : clients_) {
+      if (c->is_replica() || c->is_master()) continue;  // replication has repl-timeout
       if (c->last_interaction_ms() < limit) idle.push_back(c);
+    }
     for (auto& c : idle) c->Close();
   }
 }
@@ -670,6 +708,7 @@ void Server::Run() {
   ArmSignals();
   ScheduleCron();
   spdlog::info("Ready to accept connections");
+  replication_->Start();
   io_.run();
 }
 

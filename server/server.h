@@ -23,6 +23,7 @@
 #include "server/db/database.h"
 #include "server/config/server_config.h"
 #include "server/pubsub.h"
+#include "server/replication/replication.h"
 
 namespace vigil::server {
 
@@ -127,6 +128,12 @@ class Server {
   // A snapshot covering `n` changes finished: they no longer count.
   void sub_dirty(uint64_t n) { dirty_ -= std::min(dirty_, n); }
   Persistence& persistence() { return *persistence_; }
+  Replication& replication() { return *replication_; }
+  uint64_t NextClientId() { return next_client_id_++; }
+  // Runs one command of our master's replication stream on the master
+  // client: no reply, keys past their TTL still visible (the master sends
+  // the DEL), never blocking.
+  void ApplyFromMaster(Client& master, const std::vector<std::string>& args);
   // Loads the dataset at startup (AOF or RDB); an error means "exit".
   Status LoadData();
   // rename-command lines naming unknown commands (a fatal config error).
@@ -186,6 +193,8 @@ class Server {
   int notify_flags_ = 0;
   Blocking blocking_{*this};
   std::unique_ptr<Persistence> persistence_;
+  std::unique_ptr<Replication> replication_;
+  std::string master_reply_sink_;  // replies to the master's stream, dropped
   std::vector<std::weak_ptr<Client>> aof_waiters_;
   bool aof_flush_posted_ = false;
   std::vector<std::string> rename_errors_;

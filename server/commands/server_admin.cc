@@ -39,10 +39,12 @@ std::string InfoStats(Server& s) {
       "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
       "total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n"
       "expired_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\n"
-      "pubsub_patterns:{}\r\n",
+      "pubsub_patterns:{}\r\nsync_full:{}\r\nsync_partial_ok:{}\r\nsync_partial_err:{}\r\n",
       st.total_connections_received, st.total_commands_processed, st.total_net_input_bytes,
       st.total_net_output_bytes, st.rejected_connections, st.expired_keys, st.keyspace_hits,
-      st.keyspace_misses, s.pubsub().channel_count(), s.pubsub().pattern_count());
+      st.keyspace_misses, s.pubsub().channel_count(), s.pubsub().pattern_count(),
+      s.replication().sync_full(), s.replication().sync_partial_ok(),
+      s.replication().sync_partial_err());
 }
 
 std::string InfoKeyspace(Server& s) {
@@ -110,13 +112,14 @@ std::string InfoCommandStats(Server& s) {
 }
 
 std::string InfoPersistence(Server& s) { return s.persistence().Info(); }
+std::string InfoReplication(Server& s) { return s.replication().Info(); }
 
 void CmdInfo(CommandContext& ctx) {
   using Fn = std::string (*)(Server&);
   const std::vector<std::pair<std::string, Fn>> sections = {
       {"server", &InfoServer},     {"clients", &InfoClients},
       {"memory", &InfoMemory},     {"persistence", &InfoPersistence},
-      {"stats", &InfoStats},
+      {"stats", &InfoStats},       {"replication", &InfoReplication},
       {"cpu", &InfoCpu},           {"commandstats", &InfoCommandStats},
       {"keyspace", &InfoKeyspace}};
   std::vector<std::string> wanted;

@@ -14,6 +14,7 @@ bool Database::ExpireIfNeeded(std::string_view key, int64_t now_ms) {
   if (expires_.empty()) return false;
   const int64_t* when = expires_.Find(key);
   if (when == nullptr || *when > now_ms) return false;
+  if (expiry_mode_ != ExpiryMode::kDelete) return expiry_mode_ == ExpiryMode::kHide;
   RemoveExpired(std::string(key));
   return true;
 }

@@ -46,6 +46,14 @@ class Database {
   // (lazily or by the active cycle), before it is gone: notifications, stats.
   void set_on_expired(std::function<void(std::string_view)> fn) { on_expired_ = std::move(fn); }
 
+  // How a key whose TTL has passed is treated on access. A master deletes it
+  // (kDelete). A replica waits for its master's DEL: its own clients do not
+  // see the key (kHide) while the master's stream still does (kKeep), as in
+  // Redis 7.0, so a replica never diverges by expiring on its own clock.
+  enum class ExpiryMode { kDelete, kHide, kKeep };
+  void set_expiry_mode(ExpiryMode m) { expiry_mode_ = m; }
+  ExpiryMode expiry_mode() const { return expiry_mode_; }
+
   // A random key (random bucket, then random chain entry); nullopt when empty.
   std::optional<std::string> RandomKey();
 
@@ -71,6 +79,7 @@ class Database {
   Dict<int64_t> expires_;
   uint64_t expire_cursor_ = 0;
   std::function<void(std::string_view)> on_expired_;
+  ExpiryMode expiry_mode_ = ExpiryMode::kDelete;
   std::mt19937_64 rng_{std::random_device{}()};
 };
 

@@ -41,13 +41,19 @@ Status SyncDirectoryOf(const std::string& path) {
 
 Status WriteAll(std::FILE* f, const std::vector<Database>& dbs, const ServerConfig& cfg,
                 const RdbSaveInfo& info) {
-  rdb::Encoder enc(
-      [f](std::string_view s) {
+  return WriteRdb(
+      dbs, cfg, info, [f](std::string_view s) {
         if (std::fwrite(s.data(), 1, s.size(), f) != s.size())
           return Status::Error("Write error saving DB on disk: " + ErrnoText());
         return Status::Ok();
-      },
-      cfg.rdbcompression, cfg.rdbchecksum);
+      });
+}
+
+}  // namespace
+
+Status WriteRdb(const std::vector<Database>& dbs, const ServerConfig& cfg, const RdbSaveInfo& info,
+                const rdb::Encoder::Flush& sink) {
+  rdb::Encoder enc(sink, cfg.rdbcompression, cfg.rdbchecksum);
   VIGIL_RETURN_IF_ERROR(enc.Header());
   VIGIL_RETURN_IF_ERROR(enc.Aux("redis-ver", "7.0.15"));
   VIGIL_RETURN_IF_ERROR(enc.Aux("vigil-ver", VIGIL_VERSION));
@@ -73,8 +79,6 @@ Status WriteAll(std::FILE* f, const std::vector<Database>& dbs, const ServerConf
   }
   return enc.Eof();
 }
-
-}  // namespace
 
 Status WriteRdbFile(const std::vector<Database>& dbs, const std::string& path,
                     const ServerConfig& cfg, const RdbSaveInfo& info) {

@@ -25,6 +25,11 @@ struct RdbSaveInfo {
   int repl_stream_db = -1;
 };
 
+// Encodes every database as an RDB stream into `sink` (a file, or a
+// replica's socket for a diskless full sync).
+Status WriteRdb(const std::vector<Database>& dbs, const ServerConfig& cfg, const RdbSaveInfo& info,
+                const rdb::Encoder::Flush& sink);
+
 // Writes every database to `path` atomically (via a temp file in the same
 // directory). Runs in the caller's process.
 Status WriteRdbFile(const std::vector<Database>& dbs, const std::string& path,

@@ -12,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vigil_harness import VigilServer, free_port  # noqa: E402
+from vigil_harness import VigilServer, free_port, key_snapshot  # noqa: E402
 
 import redis  # noqa: E402
 
@@ -22,23 +22,7 @@ REDIS = "/usr/bin/redis-server"
 
 def snapshot(r):
     """Every key of db 0 as comparable Python values (type, value, has-ttl)."""
-    out = {}
-    for k in r.keys("*"):
-        t = r.type(k).decode()
-        if t == "string":
-            v = r.get(k)
-        elif t == "list":
-            v = r.lrange(k, 0, -1)
-        elif t == "set":
-            v = sorted(r.smembers(k))
-        elif t == "hash":
-            v = sorted(r.hgetall(k).items())
-        elif t == "zset":
-            v = r.zrange(k, 0, -1, withscores=True)
-        else:
-            v = None
-        out[k] = (t, v, r.pttl(k) > 0)
-    return out
+    return {k: key_snapshot(r, k) for k in r.keys("*")}
 
 
 def fill(r):

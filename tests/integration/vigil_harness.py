@@ -92,6 +92,25 @@ class VigilServer:
             return b"".join(chunks)
 
 
+def key_snapshot(r, k):
+    """One key of a redis-py client (bytes replies) as a comparable value:
+    (type, contents, has-ttl)."""
+    t = r.type(k).decode()
+    if t == "string":
+        v = r.get(k)
+    elif t == "list":
+        v = r.lrange(k, 0, -1)
+    elif t == "set":
+        v = sorted(r.smembers(k))
+    elif t == "hash":
+        v = sorted(r.hgetall(k).items())
+    elif t == "zset":
+        v = r.zrange(k, 0, -1, withscores=True)
+    else:
+        v = None
+    return (t, v, r.pttl(k) > 0)
+
+
 def encode(*args):
     """One command in RESP multibulk form (str, bytes or numbers)."""
     out = b"*%d\r\n" % len(args)
