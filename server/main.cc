@@ -16,6 +16,7 @@
 #include "common/config/registry.h"
 #include "common/log/logging.h"
 #include "server/config/server_config.h"
+#include "server/persistence/check_tool.h"
 #include "server/server.h"
 
 namespace {
@@ -36,6 +37,8 @@ void Daemonize() {
 
 int main(int argc, char** argv) {
   using namespace vigil;
+  // --check-rdb / --check-aof (or a vigil-check-* link) check a file and exit.
+  if (auto rc = server::RunCheckToolIfRequested(argc, argv)) return *rc;
   auto cl = config::ParseCommandLine(argc, argv, {"check-rdb", "check-aof"});
   if (!cl.ok()) {
     std::fprintf(stderr, "%s\n%s", cl.message().c_str(),

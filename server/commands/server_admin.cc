@@ -10,6 +10,7 @@
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "server/command_table.h"
+#include "server/commands/debug_digest.h"
 #include "server/connection.h"
 #include "server/db/database.h"
 #include "server/errors.h"
@@ -504,7 +505,10 @@ void RegisterServerAdminCommands(CommandTable& t) {
              {"freq", 3, kCmdReadOnly, 2, 2, 1, &CmdObjectFreq}}})
       .Add({"debug", -2, kA, 0, 0, 0, nullptr,
             {{"sleep", 3, kA, 0, 0, 0, &CmdDebugSleep},
-             {"reload", -2, kA, 0, 0, 0, &CmdDebugReload}}})
+             {"reload", -2, kA, 0, 0, 0, &CmdDebugReload},
+             // DIGEST checks its own arity (Redis's wording); see debug_digest.cc.
+             {"digest", -2, kA, 0, 0, 0, &CmdDebugDigest},
+             {"digest-value", -2, kA, 0, 0, 0, &CmdDebugDigestValue}}})
       .Add({"monitor", 1, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, 0, 0, 0, &CmdMonitor})
       .Add({"lastsave", 1, kCmdFast | kCmdLoading | kCmdStale, 0, 0, 0, &CmdLastSave})
       .Add({"time", 1, kCmdFast | kCmdLoading | kCmdStale, 0, 0, 0, &CmdTime})
