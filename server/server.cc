@@ -205,6 +205,72 @@ void Server::Propagate(CommandContext& ctx, uint64_t dirty_before) {
   }
 }
 
+Server::PauseMode Server::pause_mode() const {
+  PauseMode m = failover_pause_ ? PauseMode::kWrite : PauseMode::kNone;
+  if (client_pause_ != PauseMode::kNone && MonotonicMs() < client_pause_until_ms_)
+    m = std::max(m, client_pause_);
+  return m;
+}
+
+void Server::PauseClients(PauseMode mode, int64_t until_ms) {
+  // A second CLIENT PAUSE can extend or widen a pause, never shorten it.
+  if (pause_mode() == PauseMode::kNone || mode > client_pause_) client_pause_ = mode;
+  client_pause_until_ms_ = std::max(client_pause_until_ms_, until_ms);
+  for (auto& db : dbs_) {
+    if (db.expiry_mode() == Database::ExpiryMode::kDelete)
+      db.set_expiry_mode(Database::ExpiryMode::kHide);
+  }
+}
+
+void Server::SetFailoverPause(bool on) {
+  failover_pause_ = on;
+  if (on) {
+    PauseClients(PauseMode::kWrite, 0);
+  } else {
+    ResumePaused();
+  }
+}
+
+void Server::UnpauseClients() {
+  client_pause_ = PauseMode::kNone;
+  client_pause_until_ms_ = 0;
+  ResumePaused();
+}
+
+bool Server::Postpone(Client& client, const ResolvedCommand& cmd,
+                      const std::vector<std::string>& args) {
+  const PauseMode mode = pause_mode();
+  if (mode == PauseMode::kNone || client.is_master() || client.is_replica()) return false;
+  if (mode == PauseMode::kWrite) {
+    bool writes = (cmd.run->flags & kCmdWrite) != 0;
+    if (cmd.spec->name == "exec") {
+      for (const auto& q : client.tx().queued) writes |= (q.cmd.run->flags & kCmdWrite) != 0;
+    }
+    if (!writes) return false;
+  }
+  client.set_blocked(true);
+  postponed_.push_back({client.weak_from_this(), args});
+  return true;
+}
+
+// The pause ended: expiry resumes, and parked commands run in arrival order
+// through the whole dispatcher again (a replica now answers READONLY).
+void Server::ResumePaused() {
+  if (pause_mode() != PauseMode::kNone) return;
+  if (!replication_->is_replica()) {
+    for (auto& db : dbs_) db.set_expiry_mode(Database::ExpiryMode::kDelete);
+  }
+  std::vector<Postponed> parked;
+  parked.swap(postponed_);
+  for (auto& p : parked) {
+    auto c = p.client.lock();
+    if (!c || c->closed()) continue;
+    c->set_blocked(false);
+    Dispatch(*c, p.args, c->writer());
+    if (!c->blocked()) c->Resume();
+  }
+}
+
 void Server::ApplyFromMaster(Client& master, const std::vector<std::string>& args) {
   for (auto& db : dbs_) db.set_expiry_mode(Database::ExpiryMode::kKeep);
   master_reply_sink_.clear();
@@ -568,6 +634,7 @@ void Server::Dispatch(Client& client, const std::vector<std::string>& args,
   if (args.empty()) return;
   ResolvedCommand cmd;
   if (!Resolve(client, args, writer, &cmd) || !CheckContext(client, cmd, args, writer)) return;
+  if (Postpone(client, cmd, args)) return;
   TransactionState& tx = client.tx();
   if (tx.active && !RunsInsideMulti(cmd.spec->name)) {
     // A transaction that will fail anyway keeps no queue (as Redis).
@@ -677,15 +744,18 @@ void Server::ArmSignals() {
 void Server::Cron() {
   persistence_->Cron();
   replication_->Cron();
+  if (!postponed_.empty() || client_pause_ != PauseMode::kNone) {
+    if (pause_mode() == PauseMode::kNone) UnpauseClients();
+  }
   // Active expiry: sample volatile keys and keep going while more than a
   // quarter of a sample was expired, within a small time budget per run
   // (Redis's ACTIVE_EXPIRE_CYCLE_* idea), so expired keys leave memory even
   // when nobody touches them.
   int64_t now = UnixMs();
   int64_t deadline = MonotonicUs() + 25000 / std::max<int64_t>(1, config_->hz / 10);
-  // A replica waits for its master's DELs.
+  // A replica waits for its master's DELs; a paused server deletes nothing.
   for (auto& db : dbs_) {
-    if (replication_->is_replica()) break;
+    if (replication_->is_replica() || pause_mode() != PauseMode::kNone) break;
     while (db.expires_size() > 0) {
       // Each removal reaches OnKeyExpired (stats, notification, WATCH).
       size_t removed = db.ExpireSample(20, now);

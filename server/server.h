@@ -134,6 +134,18 @@ class Server {
   // client: no reply, keys past their TTL still visible (the master sends
   // the DEL), never blocking.
   void ApplyFromMaster(Client& master, const std::vector<std::string>& args);
+
+  // CLIENT PAUSE and FAILOVER: while paused, the commands a pause covers
+  // (writes, or everything) are parked and run when it ends; keys past
+  // their TTL are not deleted meanwhile, so the dataset and the replication
+  // offset stand still. Replicas and our master's stream are never paused.
+  enum class PauseMode { kNone, kWrite, kAll };
+  // CLIENT PAUSE: until `until_ms` (monotonic).
+  void PauseClients(PauseMode mode, int64_t until_ms);
+  // FAILOVER holds a write pause of its own, independent of CLIENT PAUSE.
+  void SetFailoverPause(bool on);
+  void UnpauseClients();
+  PauseMode pause_mode() const;
   // Loads the dataset at startup (AOF or RDB); an error means "exit".
   Status LoadData();
   // rename-command lines naming unknown commands (a fatal config error).
@@ -195,6 +207,16 @@ class Server {
   std::unique_ptr<Persistence> persistence_;
   std::unique_ptr<Replication> replication_;
   std::string master_reply_sink_;  // replies to the master's stream, dropped
+  struct Postponed {
+    std::weak_ptr<Client> client;
+    std::vector<std::string> args;
+  };
+  bool Postpone(Client& client, const ResolvedCommand& cmd, const std::vector<std::string>& args);
+  void ResumePaused();
+  PauseMode client_pause_ = PauseMode::kNone;
+  int64_t client_pause_until_ms_ = 0;
+  bool failover_pause_ = false;
+  std::vector<Postponed> postponed_;
   std::vector<std::weak_ptr<Client>> aof_waiters_;
   bool aof_flush_posted_ = false;
   std::vector<std::string> rename_errors_;

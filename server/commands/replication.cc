@@ -1,4 +1,5 @@
-// Replication commands: REPLICAOF/SLAVEOF, REPLCONF, PSYNC, SYNC, ROLE, WAIT.
+// Replication commands: REPLICAOF/SLAVEOF, REPLCONF, PSYNC, SYNC, ROLE, WAIT,
+// FAILOVER.
 // The state they act on lives in server/replication/replication.h.
 #include "server/command.h"
 #include "server/command_table.h"
@@ -13,6 +14,7 @@ void CmdPsync(CommandContext& ctx) { ctx.server.replication().CmdSync(ctx, /*leg
 void CmdSync(CommandContext& ctx) { ctx.server.replication().CmdSync(ctx, /*legacy=*/true); }
 void CmdRole(CommandContext& ctx) { ctx.server.replication().CmdRole(ctx); }
 void CmdWait(CommandContext& ctx) { ctx.server.replication().CmdWait(ctx); }
+void CmdFailover(CommandContext& ctx) { ctx.server.replication().CmdFailover(ctx); }
 
 }  // namespace
 
@@ -25,7 +27,8 @@ void RegisterReplicationCommands(CommandTable& t) {
       .Add({"psync", -3, kAdmin | kCmdNoMulti | kCmdSkipMonitor, 0, 0, 0, &CmdPsync})
       .Add({"sync", 1, kAdmin | kCmdNoMulti | kCmdSkipMonitor, 0, 0, 0, &CmdSync})
       .Add({"role", 1, kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0, &CmdRole})
-      .Add({"wait", 3, kCmdNoScript, 0, 0, 0, &CmdWait});
+      .Add({"wait", 3, kCmdNoScript, 0, 0, 0, &CmdWait})
+      .Add({"failover", -1, kAdmin | kCmdStale, 0, 0, 0, &CmdFailover});
 }
 
 }  // namespace vigil::server

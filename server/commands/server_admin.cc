@@ -291,6 +291,33 @@ void CmdClientKill(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(victims.size()));
 }
 
+// CLIENT PAUSE timeout [WRITE|ALL]: the covered commands wait (they are not
+// refused) until the timeout passes or CLIENT UNPAUSE.
+void CmdClientPause(CommandContext& ctx) {
+  if (ctx.argc() > 4) {
+    return ctx.reply.Error(
+        "ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.");
+  }
+  auto ms = ParseInt64(ctx.args[2]);
+  if (!ms) return ctx.reply.Error("ERR timeout is not an integer or out of range");
+  if (*ms < 0) return ctx.reply.Error("ERR timeout is negative");
+  Server::PauseMode mode = Server::PauseMode::kAll;
+  if (ctx.argc() == 4) {
+    if (EqualsIgnoreCase(ctx.args[3], "write")) {
+      mode = Server::PauseMode::kWrite;
+    } else if (!EqualsIgnoreCase(ctx.args[3], "all")) {
+      return ctx.reply.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+    }
+  }
+  ctx.server.PauseClients(mode, MonotonicMs() + *ms);
+  ctx.reply.SimpleString("OK");
+}
+
+void CmdClientUnpause(CommandContext& ctx) {
+  ctx.server.UnpauseClients();
+  ctx.reply.SimpleString("OK");
+}
+
 void CmdCommandCount(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.server.commands().all().size()));
 }
@@ -487,7 +514,9 @@ void RegisterServerAdminCommands(CommandTable& t) {
              {"getname", 2, 0, 0, 0, 0, &CmdClientGetName},
              {"list", -2, kCmdAdmin, 0, 0, 0, &CmdClientList},
              {"info", 2, 0, 0, 0, 0, &CmdClientInfo},
-             {"kill", -3, kCmdAdmin, 0, 0, 0, &CmdClientKill}}})
+             {"kill", -3, kCmdAdmin, 0, 0, 0, &CmdClientKill},
+             {"pause", -3, kCmdAdmin, 0, 0, 0, &CmdClientPause},
+             {"unpause", 2, kCmdAdmin, 0, 0, 0, &CmdClientUnpause}}})
       .Add({"command", -1, kCmdLoading | kCmdStale, 0, 0, 0, &CmdCommand,
             {{"count", 2, 0, 0, 0, 0, &CmdCommandCount},
              {"info", -2, 0, 0, 0, 0, &CmdCommandInfo},

@@ -95,6 +95,8 @@ awaitable<void> MasterLink::Run() {
       spdlog::info("Caching the disconnected master state.");
     }
     if (!st.ok()) spdlog::warn("{}", st.message());
+    repl_.OnLinkFailed();  // a failover waiting on this link gives up
+    if (stopped_) break;
     // One attempt a second, as Redis's replicationCron.
     retry_timer_.expires_after(std::chrono::seconds(1));
     co_await retry_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
@@ -165,10 +167,16 @@ awaitable<Status> MasterLink::Session() {
   } else {
     spdlog::info("Trying a partial resynchronization (request {}:{}).", req_id, req_off);
   }
-  const std::vector<std::string> cmd5 = {"PSYNC", req_id, std::to_string(req_off)};
+  std::vector<std::string> cmd5 = {"PSYNC", req_id, std::to_string(req_off)};
+  const bool failover = repl_.failover_in_progress();
+  if (failover) cmd5.push_back("FAILOVER");
   r = co_await Ask(cmd5);
   if (!r.ok()) co_return r.status();
-  const std::string& reply = *r;
+  const std::string reply = *r;
+  if (failover) {
+    repl_.OnFailoverPsync(StartsWith(reply, "+FULLRESYNC") || StartsWith(reply, "+CONTINUE"));
+    if (stopped_) co_return Status::Ok();
+  }
   if (StartsWith(reply, "+FULLRESYNC")) {
     auto parts = SplitString(reply, " ");
     std::optional<int64_t> off = parts.size() == 3 ? ParseInt64(parts[2]) : std::nullopt;

@@ -227,6 +227,19 @@ void Replication::CmdReplconf(CommandContext& ctx) {
 void Replication::CmdSync(CommandContext& ctx, bool legacy) {
   Client& c = ctx.client;
   if (c.is_replica()) return;  // already a replica: ignored, as Redis
+  // PSYNC <replid> <offset> FAILOVER: our master hands over to us.
+  if (!legacy && ctx.args.size() > 3 && EqualsIgnoreCase(ctx.args[3], "failover")) {
+    if (ctx.args[1] != replid_) {
+      return ctx.reply.Error("ERR PSYNC FAILOVER replid must match my replid.");
+    }
+    UnsetMaster();
+    std::string who = c.InfoString();
+    if (!who.empty() && who.back() == '\n') who.pop_back();
+    spdlog::info("MASTER MODE enabled (failover request from '{}')", who);
+  }
+  if (failover_state_ != FailoverState::kNone) {
+    return ctx.reply.Error("NOMASTERLINK Can't SYNC while failing over");
+  }
   if (is_replica() && !link_up()) {
     return ctx.reply.Error("NOMASTERLINK Can't SYNC while not connected with my master");
   }
@@ -488,6 +501,7 @@ std::string Replication::Refusal(const Client& client, uint32_t flags, bool is_w
 
 void Replication::Cron() {
   if (!waiters_.empty()) ServeWaiters();
+  UpdateFailoverStatus();
   const int64_t now = MonotonicMs();
   if (now - last_second_cron_ms_ < 1000) return;
   last_second_cron_ms_ = now;
@@ -497,7 +511,10 @@ void Replication::Cron() {
   for (const auto& [id, r] : replicas_) any_online |= r.state != ReplicaState::kHandshake;
   // Masters PING their replicas so an idle link still shows life (and the
   // replica's repl-timeout does not fire).
-  if (any_online && !is_replica() && now - last_ping_ms_ >= cfg.repl_ping_replica_period * 1000) {
+  // Not while a failover waits: a PING would move the offset the target
+  // must reach.
+  if (any_online && !is_replica() && failover_state_ == FailoverState::kNone &&
+      now - last_ping_ms_ >= cfg.repl_ping_replica_period * 1000) {
     last_ping_ms_ = now;
     Feed(-1, {"PING"});
   }
@@ -563,9 +580,13 @@ void Replication::SetMaster(const std::string& host, int64_t port) {
 }
 
 void Replication::UnblockAll(std::string_view error) {
+  // Clients parked by a pause are not among them: they run when it ends.
   std::vector<std::shared_ptr<Client>> blocked;
-  for (const auto& [id, c] : server_.clients())
-    if (c->blocked()) blocked.push_back(c);
+  for (const auto& [id, c] : server_.clients()) {
+    const bool waits = std::any_of(waiters_.begin(), waiters_.end(),
+                                   [&](const Waiter& w) { return w.client.lock() == c; });
+    if (server_.blocking().IsBlocked(id) || waits) blocked.push_back(c);
+  }
   for (auto& c : blocked) {
     server_.blocking().Unblock(c->id(), false);
     std::erase_if(waiters_, [&](const Waiter& w) { return w.client.lock() == c; });
@@ -686,6 +707,143 @@ void Replication::OnPartialSyncAccepted(const std::string& new_replid) {
 }
 
 // ---------------------------------------------------------------------------
+// FAILOVER
+
+const Replication::Replica* Replication::FindReplica(const std::string& host,
+                                                     int64_t port) const {
+  for (const auto& [id, r] : replicas_) {
+    if (r.state != ReplicaState::kHandshake && EqualsIgnoreCase(r.ip, host) &&
+        r.listening_port == port) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+void Replication::CmdFailover(CommandContext& ctx) {
+  const auto& a = ctx.args;
+  if (a.size() == 2 && EqualsIgnoreCase(a[1], "abort")) {
+    if (failover_state_ == FailoverState::kNone)
+      return ctx.reply.Error("ERR No failover in progress.");
+    AbortFailover("Failover manually aborted");
+    return ctx.reply.SimpleString("OK");
+  }
+  int64_t timeout_ms = 0;
+  bool force = false;
+  std::string host;
+  int64_t port = 0;
+  for (size_t j = 1; j < a.size(); ++j) {
+    if (EqualsIgnoreCase(a[j], "timeout") && j + 1 < a.size() && timeout_ms == 0) {
+      auto t = ParseInt64(a[j + 1]);
+      if (!t) return ctx.reply.Error(errors::kNotInteger);
+      if (*t <= 0) return ctx.reply.Error("ERR FAILOVER timeout must be greater than 0");
+      timeout_ms = *t;
+      ++j;
+    } else if (EqualsIgnoreCase(a[j], "to") && j + 2 < a.size() && host.empty()) {
+      auto p = ParseInt64(a[j + 2]);
+      if (!p) return ctx.reply.Error(errors::kNotInteger);
+      host = a[j + 1];
+      port = *p;
+      j += 2;
+    } else if (EqualsIgnoreCase(a[j], "force") && !force) {
+      force = true;
+    } else {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  if (failover_state_ != FailoverState::kNone)
+    return ctx.reply.Error("ERR FAILOVER already in progress.");
+  if (is_replica()) return ctx.reply.Error("ERR FAILOVER is not valid when server is a replica.");
+  bool any = false;
+  for (const auto& [id, r] : replicas_) any |= r.state != ReplicaState::kHandshake;
+  if (!any) return ctx.reply.Error("ERR FAILOVER requires connected replicas.");
+  if (force && (timeout_ms == 0 || host.empty())) {
+    return ctx.reply.Error(
+        "ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
+  }
+  if (!host.empty()) {
+    const Replica* r = FindReplica(host, port);
+    if (r == nullptr) return ctx.reply.Error("ERR FAILOVER target HOST and PORT is not a replica.");
+    if (r->state != ReplicaState::kOnline)
+      return ctx.reply.Error("ERR FAILOVER target replica is not online.");
+    spdlog::info("FAILOVER requested to {}:{}.", host, port);
+  } else {
+    spdlog::info("FAILOVER requested to any replica.");
+  }
+  failover_host_ = host;
+  failover_port_ = port;
+  failover_end_ms_ = timeout_ms > 0 ? MonotonicMs() + timeout_ms : 0;
+  failover_force_ = force;
+  failover_state_ = FailoverState::kWaitForSync;
+  server_.SetFailoverPause(true);
+  ctx.reply.SimpleString("OK");
+}
+
+// While waiting: once the target (or, without TO, any replica) has
+// acknowledged our whole stream, become its replica; the PSYNC we send
+// then carries FAILOVER and promotes it.
+void Replication::UpdateFailoverStatus() {
+  if (failover_state_ != FailoverState::kWaitForSync) return;
+  if (failover_end_ms_ != 0 && MonotonicMs() >= failover_end_ms_) {
+    if (!failover_force_) return AbortFailover("Replica never caught up before timeout");
+    spdlog::info("FAILOVER to {}:{} time out exceeded, failing over.", failover_host_,
+                 failover_port_);
+    failover_state_ = FailoverState::kInProgress;
+    return SetMaster(failover_host_, failover_port_);
+  }
+  const Replica* target = nullptr;
+  if (!failover_host_.empty()) {
+    target = FindReplica(failover_host_, failover_port_);
+  } else {
+    for (const auto& [id, r] : replicas_) {
+      if (r.state == ReplicaState::kOnline && r.ack_offset == offset()) {
+        target = &r;
+        failover_host_ = r.ip;
+        failover_port_ = r.listening_port;
+        break;
+      }
+    }
+  }
+  if (target == nullptr || target->ack_offset != offset()) return;
+  spdlog::info("Failover target {}:{} is synced, failing over.", failover_host_, failover_port_);
+  failover_state_ = FailoverState::kInProgress;
+  SetMaster(failover_host_, failover_port_);
+}
+
+void Replication::ClearFailoverState() {
+  failover_state_ = FailoverState::kNone;
+  failover_host_.clear();
+  failover_port_ = 0;
+  failover_end_ms_ = 0;
+  failover_force_ = false;
+  server_.SetFailoverPause(false);
+}
+
+void Replication::AbortFailover(const std::string& why) {
+  if (failover_state_ == FailoverState::kNone) return;
+  if (!failover_host_.empty()) {
+    spdlog::info("FAILOVER to {}:{} aborted: {}", failover_host_, failover_port_, why);
+  } else {
+    spdlog::info("FAILOVER to any replica aborted: {}", why);
+  }
+  // Already demoted: back to master (under a new replication id).
+  if (failover_state_ == FailoverState::kInProgress) UnsetMaster();
+  ClearFailoverState();
+}
+
+void Replication::OnFailoverPsync(bool accepted) {
+  if (accepted) {
+    ClearFailoverState();
+  } else {
+    AbortFailover("Failover target rejected psync request");
+  }
+}
+
+void Replication::OnLinkFailed() {
+  if (failover_in_progress()) AbortFailover("Failover target could not be reached");
+}
+
+// ---------------------------------------------------------------------------
 // INFO and ROLE
 
 std::string Replication::ReplicaLines() const {
@@ -742,9 +900,12 @@ std::string Replication::Info() const {
   out += fmt::format("connected_slaves:{}\r\n", connected);
   out += ReplicaLines();
   out += fmt::format(
-      "master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\n"
+      "master_failover_state:{}\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\n"
       "master_repl_offset:{}\r\nsecond_repl_offset:{}\r\nrepl_backlog_active:{}\r\n"
       "repl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
+      failover_state_ == FailoverState::kNone         ? "no-failover"
+      : failover_state_ == FailoverState::kWaitForSync ? "waiting-for-sync"
+                                                      : "failover-in-progress",
       replid_, replid2_, offset(), second_offset_, backlog_ ? 1 : 0, cfg.repl_backlog_size,
       backlog_ ? backlog_->first_byte_offset() : 0, backlog_ ? backlog_->histlen() : 0);
   return out;

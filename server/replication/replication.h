@@ -62,6 +62,10 @@ class Replication {
   void CmdReplicaOf(CommandContext& ctx);
   void CmdRole(CommandContext& ctx);
   void CmdWait(CommandContext& ctx);
+  // FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]: the coordinated
+  // hand-over (pause writes, wait for a replica to catch up, become its
+  // replica with PSYNC ... FAILOVER, which promotes it).
+  void CmdFailover(CommandContext& ctx);
 
   // The error a command from `client` gets because of replication state
   // (READONLY, MASTERDOWN, NOREPLICAS), or "" when it may run.
@@ -94,6 +98,12 @@ class Replication {
   // The RDB of a full sync is loaded into the databases (blocking, as
   // Redis's disk-based load); errors mean the sync failed.
   Status LoadSyncRdb(const std::string& path);
+  // A coordinated failover made us the target's replica: PSYNC carries
+  // FAILOVER, and its answer ends the failover.
+  bool failover_in_progress() const { return failover_state_ == FailoverState::kInProgress; }
+  void OnFailoverPsync(bool accepted);
+  // The link failed before the PSYNC answer.
+  void OnLinkFailed();
   Server& server() { return server_; }
 
  private:
@@ -140,6 +150,10 @@ class Replication {
   void SetExpiryMode(bool replica);
   std::string ReplicaLines() const;
   void SendToReplica(Replica& r, std::string_view bytes);
+  const Replica* FindReplica(const std::string& host, int64_t port) const;
+  void UpdateFailoverStatus();
+  void AbortFailover(const std::string& why);
+  void ClearFailoverState();
 
   Server& server_;
   std::string replid_;
@@ -158,6 +172,13 @@ class Replication {
   int64_t last_second_cron_ms_ = 0;
   int64_t last_ping_ms_ = 0;
   uint64_t sync_full_ = 0, sync_partial_ok_ = 0, sync_partial_err_ = 0;
+
+  enum class FailoverState { kNone, kWaitForSync, kInProgress };
+  FailoverState failover_state_ = FailoverState::kNone;
+  std::string failover_host_;
+  int64_t failover_port_ = 0;
+  int64_t failover_end_ms_ = 0;  // monotonic; 0: no timeout
+  bool failover_force_ = false;
 
   // Replica side.
   std::string master_host_;

@@ -6,7 +6,9 @@ min-replicas-to-write, READONLY/MASTERDOWN, the handshake errors, the
 sentinel's MULTI/REPLICAOF/CONFIG REWRITE/CLIENT KILL/EXEC sequence, and
 interop in both directions with Debian's redis-server 7.0."""
 import os
+import signal
 import sys
+import threading
 import time
 import unittest
 
@@ -260,6 +262,112 @@ class Failover(unittest.TestCase):
         with open(r.conf) as f:
             self.assertIn("replicaof 127.0.0.1 %d\n" % m.port, f.read())
         wait_for(lambda: link_up(rc), what="link up")
+
+
+class CoordinatedFailover(unittest.TestCase):
+    """FAILOVER: writes wait during the hand-over, nothing acknowledged is lost."""
+
+    def check_failover(self, cl, m, r, other=None):
+        mc, rc = cl.client(m), cl.client(r)
+        fill(mc, n=50)
+        wait_for(lambda: in_sync(mc, rc), what="in sync")
+        self.assertTrue(mc.execute_command("FAILOVER", "TO", "127.0.0.1", r.port, "TIMEOUT", 5000))
+        # A write during the hand-over waits, then gets READONLY: it never
+        # lands on the demoted master alone.
+        with self.assertRaises(redis.exceptions.ReadOnlyError):
+            mc.set("during", "failover")
+        wait_for(lambda: rc.info("replication")["role"] == "master", what="target promoted")
+        wait_for(lambda: link_up(mc), what="old master follows the new one")
+        self.assertEqual(mc.info("replication")["master_failover_state"], "no-failover")
+        self.assertEqual(rc.info("stats")["sync_full"], 0, "the old master resumed partially")
+        rc.set("after", "failover")
+        wait_for(lambda: mc.get("after") == b"failover", what="stream from the new master")
+        self.assertIsNone(rc.get("during"))
+        self.assertEqual(dataset(mc), dataset(rc))
+
+    def test_failover_to_vigil_replica(self):
+        cl = Cluster(self)
+        m = cl.vigil()
+        r, _ = cl.replica_of(m)
+        self.check_failover(cl, m, r)
+
+    def test_failover_to_redis_replica(self):
+        cl = Cluster(self)
+        m = cl.vigil()
+        r, _ = cl.replica_of(m, kind="redis")
+        self.check_failover(cl, m, r)
+
+    def test_redis_master_fails_over_to_vigil_replica(self):
+        cl = Cluster(self)
+        m = cl.redis()
+        r, _ = cl.replica_of(m)
+        self.check_failover(cl, m, r)
+
+    def test_errors_and_abort(self):
+        cl = Cluster(self)
+        m = cl.vigil()
+        mc = cl.client(m)
+        def err(*a):
+            with self.assertRaises(redis.exceptions.ResponseError) as e:
+                mc.execute_command("FAILOVER", *a)
+            return str(e.exception)
+
+        self.assertEqual(err(), "FAILOVER requires connected replicas.")
+        self.assertEqual(err("ABORT"), "No failover in progress.")
+        r, rc = cl.replica_of(m)
+        self.assertEqual(err("TO", "127.0.0.1", r.port, "FORCE"),
+                         "FAILOVER with force option requires both a timeout and target HOST and IP.")
+        self.assertEqual(err("TO", "127.0.0.1", 1), "FAILOVER target HOST and PORT is not a replica.")
+        self.assertEqual(err("TIMEOUT", 0), "FAILOVER timeout must be greater than 0")
+        with self.assertRaises(redis.exceptions.ResponseError) as e:
+            rc.execute_command("FAILOVER")
+        self.assertEqual(str(e.exception), "FAILOVER is not valid when server is a replica.")
+        # A replica that cannot catch up (paused by us): the failover times
+        # out and the master keeps serving writes.
+        r.proc.send_signal(signal.SIGSTOP)
+        self.addCleanup(lambda: r.proc.send_signal(signal.SIGCONT))
+        mc.set("x", 1)
+        self.assertTrue(mc.execute_command("FAILOVER", "TIMEOUT", 300))
+        self.assertEqual(mc.info("replication")["master_failover_state"], "waiting-for-sync")
+        wait_for(lambda: mc.info("replication")["master_failover_state"] == "no-failover",
+                 what="failover timed out")
+        self.assertTrue(mc.set("still", "master"))
+        self.assertTrue(mc.execute_command("FAILOVER"))
+        self.assertTrue(mc.execute_command("FAILOVER", "ABORT"))
+        self.assertEqual(mc.info("replication")["role"], "master")
+        self.assertTrue(mc.set("after", "abort"))
+
+
+class ClientPause(unittest.TestCase):
+    def test_pause_write_parks_writes_until_unpause(self):
+        cl = Cluster(self)
+        m = cl.vigil()
+        mc = cl.client(m)
+        writer = cl.client(m)
+        self.assertTrue(mc.execute_command("CLIENT", "PAUSE", 10000, "WRITE"))
+        self.assertEqual(mc.get("k"), None)  # reads go on
+        done = []
+        t = threading.Thread(target=lambda: done.append(writer.set("k", "v")))
+        t.start()
+        time.sleep(0.3)
+        self.assertEqual(done, [])
+        self.assertIsNone(mc.get("k"))
+        self.assertTrue(mc.execute_command("CLIENT", "UNPAUSE"))
+        t.join(5)
+        self.assertEqual(done, [True])
+        self.assertEqual(mc.get("k"), b"v")
+        with self.assertRaises(redis.exceptions.ResponseError) as e:
+            mc.execute_command("CLIENT", "PAUSE", 10, "SOME")
+        self.assertEqual(str(e.exception), "CLIENT PAUSE mode must be WRITE or ALL")
+
+    def test_pause_expires_by_itself(self):
+        cl = Cluster(self)
+        m = cl.vigil()
+        mc = cl.client(m)
+        mc.execute_command("CLIENT", "PAUSE", 300)
+        start = time.time()
+        self.assertTrue(cl.client(m).set("k", "v"))
+        self.assertGreaterEqual(time.time() - start, 0.2)
 
 
 class Chained(unittest.TestCase):
