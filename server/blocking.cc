@@ -71,6 +71,12 @@ void BlockClient(CommandContext& ctx, BlockSpec spec) {
   ctx.server.blocking().Block(ctx.client, ctx.args, std::move(spec));
 }
 
+std::vector<std::string> KeysToServe(const CommandContext& ctx, std::vector<std::string> keys) {
+  const std::string* ready = ctx.reexec ? ctx.server.blocking().serving_key() : nullptr;
+  if (ready != nullptr) return {*ready};
+  return keys;
+}
+
 void Blocking::Block(Client& client, const std::vector<std::string>& args, BlockSpec spec) {
   const uint64_t id = client.id();
   Wait w;
@@ -82,7 +88,8 @@ void Blocking::Block(Client& client, const std::vector<std::string>& args, Block
   }
   if (spec.deadline_ms > 0) {
     w.timer = std::make_unique<boost::asio::steady_timer>(server_.io());
-    w.timer->expires_after(std::chrono::milliseconds(std::max<int64_t>(0, spec.deadline_ms - MonotonicMs())));
+    const int64_t wait_ms = std::max<int64_t>(0, spec.deadline_ms - MonotonicMs());
+    w.timer->expires_after(std::chrono::milliseconds(wait_ms));
     w.timer->async_wait([this, id](const boost::system::error_code& ec) {
       if (!ec) Unblock(id, /*send_timeout_reply=*/true);
     });
@@ -99,14 +106,29 @@ void Blocking::SignalKeyAsReady(int db, std::string_view key) {
   ready_.push_back(std::move(k));
 }
 
+void Blocking::SignalReadyKeysInDb(int db) {
+  Database& data = server_.db(db);
+  const int64_t now = UnixMs();
+  for (auto it = waiters_.lower_bound({db, ""}); it != waiters_.end() && it->first.first == db;
+       ++it) {
+    const Object* o = data.Lookup(it->first.second, now);
+    if (o != nullptr && (o->type() == ObjType::kList || o->type() == ObjType::kZSet))
+      SignalKeyAsReady(db, it->first.second);
+  }
+}
+
 void Blocking::ServeReadyKeys() {
   // Serving one key can make others ready (BLMOVE pushes to its
   // destination), so keep going until no key is left.
   while (!ready_.empty()) {
     std::vector<DbKey> batch;
     batch.swap(ready_);
-    ready_set_.clear();
-    for (const auto& k : batch) ServeKey(k);
+    // As Redis, a key leaves the ready set when its turn comes, so a key
+    // still pending in this batch is not queued again by a BLMOVE.
+    for (const auto& k : batch) {
+      ready_set_.erase(k);
+      ServeKey(k);
+    }
   }
 }
 
@@ -121,13 +143,14 @@ void Blocking::ServeKey(const DbKey& key) {
     if (o == nullptr) return;  // drained (or deleted): the rest keep waiting
     auto w = waits_.find(id);
     if (w == waits_.end()) continue;
-    // A key that now holds another type does not wake the client (Redis 7.0).
-    if (o->type() != w->second.spec.type) return;
-    Rerun(id);
+    // A key holding another type than the client waits for does not wake it
+    // (Redis 7.0); later clients waiting for this type are still served.
+    if (o->type() != w->second.spec.type) continue;
+    Rerun(id, key.second);
   }
 }
 
-bool Blocking::Rerun(uint64_t client_id) {
+bool Blocking::Rerun(uint64_t client_id, const std::string& key) {
   auto w = waits_.find(client_id);
   if (w == waits_.end()) return false;
   auto cit = server_.clients().find(client_id);
@@ -145,8 +168,18 @@ bool Blocking::Rerun(uint64_t client_id) {
   CommandContext ctx{server_, client, args, client.writer(), *spec};
   ctx.reexec = true;
   const uint64_t dirty_before = server_.dirty();
+  const size_t reply_start = client.writer().buffer()->size();
+  const int64_t start_us = MonotonicUs();
+  serving_key_ = &key;
   spec->handler(ctx);
+  serving_key_ = nullptr;
   if (reblocked_) return false;
+  // The call was counted when the client blocked; its time and failure
+  // (BLMOVE onto a wrong-type destination) are counted when served (Redis 7.0).
+  CommandStats& stats = server_.command_stats()[spec->name];
+  stats.usec += static_cast<uint64_t>(MonotonicUs() - start_us);
+  const std::string& out = *client.writer().buffer();
+  if (out.size() > reply_start && out[reply_start] == '-') ++stats.failed_calls;
   server_.Propagate(ctx, dirty_before);
   Unblock(client_id, false);
   return true;

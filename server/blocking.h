@@ -52,6 +52,11 @@ std::optional<int64_t> ParseBlockTimeout(CommandContext& ctx, std::string_view a
 // client (or, inside MULTI/EXEC, answers the timeout reply at once).
 void BlockClient(CommandContext& ctx, BlockSpec spec);
 
+// The keys a blocking pop may serve: all of `keys` on a first run; on a
+// re-run only the key that became ready, as Redis 7.0 serves the signalled
+// key rather than the first non-empty one in argument order.
+std::vector<std::string> KeysToServe(const CommandContext& ctx, std::vector<std::string> keys);
+
 class Blocking {
  public:
   explicit Blocking(Server& server) : server_(server) {}
@@ -61,10 +66,15 @@ class Blocking {
   void KeepBlocked() { reblocked_ = true; }
 
   void SignalKeyAsReady(int db, std::string_view key);
+  // Marks ready every waited-on key of `db` that holds a list or zset (after
+  // SWAPDB put another dataset under the waiting clients).
+  void SignalReadyKeysInDb(int db);
   // Serves the clients parked on keys made ready so far; called by the
   // server after each top-level command.
   void ServeReadyKeys();
   bool has_ready_keys() const { return !ready_.empty(); }
+  // During a re-run: the key being served; nullptr otherwise.
+  const std::string* serving_key() const { return serving_key_; }
 
   // Drops a client's wait (disconnect, CLIENT KILL). With `reply`, the client
   // gets its timeout reply first (CLIENT UNBLOCK ... TIMEOUT).
@@ -83,8 +93,9 @@ class Blocking {
   using DbKey = std::pair<int, std::string>;
 
   void ServeKey(const DbKey& key);
-  // Runs a parked command again; true if it was served (no longer parked).
-  bool Rerun(uint64_t client_id);
+  // Runs a parked command again to serve `key`; true if it was served (no
+  // longer parked).
+  bool Rerun(uint64_t client_id, const std::string& key);
 
   Server& server_;
   std::map<uint64_t, Wait> waits_;                   // by client id
@@ -92,6 +103,7 @@ class Blocking {
   std::vector<DbKey> ready_;
   std::set<DbKey> ready_set_;
   bool reblocked_ = false;
+  const std::string* serving_key_ = nullptr;
 };
 
 }  // namespace vigil::server

@@ -67,7 +67,8 @@ void CmdDbSize(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx
 // FLUSHDB/FLUSHALL [ASYNC|SYNC]: both run synchronously for now.
 bool FlushModeOk(CommandContext& ctx) {
   if (ctx.argc() == 1) return true;
-  if (ctx.argc() == 2 && (EqualsIgnoreCase(ctx.args[1], "ASYNC") || EqualsIgnoreCase(ctx.args[1], "SYNC")))
+  if (ctx.argc() == 2 &&
+      (EqualsIgnoreCase(ctx.args[1], "ASYNC") || EqualsIgnoreCase(ctx.args[1], "SYNC")))
     return true;
   ctx.reply.Error(errors::kSyntax);
   return false;
@@ -81,15 +82,20 @@ void FlushOne(CommandContext& ctx, int index) {
   db.Clear();
 }
 
+// Both reach replicas and the AOF even when there was nothing to delete
+// (Redis 7.0 forces their propagation); clients blocked on keys of the DB
+// stay blocked.
 void CmdFlushDb(CommandContext& ctx) {
   if (!FlushModeOk(ctx)) return;
   FlushOne(ctx, ctx.client.db_index());
+  ctx.PropagateAs(ctx.args);
   ctx.reply.SimpleString("OK");
 }
 
 void CmdFlushAll(CommandContext& ctx) {
   if (!FlushModeOk(ctx)) return;
   for (size_t i = 0; i < ctx.server.dbs().size(); ++i) FlushOne(ctx, static_cast<int>(i));
+  ctx.PropagateAs(ctx.args);
   ctx.reply.SimpleString("OK");
 }
 
@@ -218,6 +224,10 @@ void CmdSwapDb(CommandContext& ctx) {
     ctx.server.TouchAllWatchedKeysInDb(second, first);
     ctx.server.db(first).Swap(ctx.server.db(second));
     ctx.server.add_dirty(1);
+    // Blocked clients stay in their DB index: one waiting on a key that the
+    // swapped-in dataset holds as a list or zset is served after this command.
+    ctx.server.blocking().SignalReadyKeysInDb(first);
+    ctx.server.blocking().SignalReadyKeysInDb(second);
   }
   ctx.reply.SimpleString("OK");
 }

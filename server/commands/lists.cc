@@ -313,6 +313,18 @@ void CmdLPos(CommandContext& ctx) {
   }
 }
 
+// Replicas and the AOF get BRPOPLPUSH as RPOPLPUSH and BLMOVE as LMOVE, as
+// Redis 7.0 rewrites them: with the directions as typed when the source had
+// data at once, in lower case when a parked client is served.
+void PropagateBlockingMove(CommandContext& ctx, bool from_front, bool to_front) {
+  const auto& a = ctx.args;
+  if (a.size() == 4) return ctx.PropagateAs({"RPOPLPUSH", a[1], a[2]});
+  auto where = [&](bool front, const std::string& typed) -> std::string {
+    return ctx.reexec ? (front ? "left" : "right") : typed;
+  };
+  ctx.PropagateAs({"LMOVE", a[1], a[2], where(from_front, a[3]), where(to_front, a[4])});
+}
+
 // LMOVE's body once the arguments are parsed; with `block_deadline` (BLMOVE)
 // a missing source parks the client instead of answering nil.
 void MoveCommand(CommandContext& ctx, bool from_front, bool to_front,
@@ -336,6 +348,7 @@ void MoveCommand(CommandContext& ctx, bool from_front, bool to_front,
   PushValues(ctx, dst_key, dst.list, std::span<const std::string>(&value, 1), to_front);
   ctx.reply.Bulk(value);
   AfterPop(ctx, src_key, list, from_front);
+  if (block_deadline) PropagateBlockingMove(ctx, from_front, to_front);
 }
 
 // LMOVE source destination LEFT|RIGHT LEFT|RIGHT
@@ -367,26 +380,32 @@ void CmdBRPopLPush(CommandContext& ctx) {
   MoveCommand(ctx, false, true, deadline);
 }
 
-// Pops from the first non-empty list among `keys`. count < 0: one element,
-// replied BLPOP-style as [key, value]; otherwise up to `count` elements,
-// replied LMPOP-style as [key, [values...]]. Returns false, without
-// replying, when all the keys are empty.
-bool PopFromFirstList(CommandContext& ctx, const std::vector<std::string>& keys, bool front,
+// Pops from the first non-empty list among `keys` (on a re-run: from the
+// key that became ready). count < 0: one element, replied BLPOP-style as
+// [key, value] and propagated as [LR]POP key; otherwise up to `count`
+// elements, replied LMPOP-style as [key, [values...]] and propagated as
+// [LR]POP key n, n being the number popped (Redis 7.0). Returns false,
+// without replying, when all the keys are empty.
+bool PopFromFirstList(CommandContext& ctx, std::vector<std::string> keys, bool front,
                       int64_t count) {
-  for (const auto& key : keys) {
+  for (const auto& key : KeysToServe(ctx, std::move(keys))) {
     auto l = FindList(ctx, key);
     if (l.wrongtype) {
-      // A re-run after a wake-up serves the ready list, as Redis 7.0 does,
-      // without failing on another key that changed type meanwhile.
-      if (ctx.reexec) continue;
       ctx.reply.Error(errors::kWrongType);
       return true;
     }
     if (l.list == nullptr) continue;
+    std::vector<std::string> propagated{front ? "LPOP" : "RPOP", key};
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(key);
-    if (count < 0) ctx.reply.Bulk(l.list->Pop(front)); else ReplyPopped(ctx, *l.list, front, count);
+    if (count < 0) {
+      ctx.reply.Bulk(l.list->Pop(front));
+    } else {
+      propagated.push_back(std::to_string(std::min(count, static_cast<int64_t>(l.list->size()))));
+      ReplyPopped(ctx, *l.list, front, count);
+    }
     AfterPop(ctx, key, *l.list, front);
+    ctx.PropagateAs(std::move(propagated));
     return true;
   }
   return false;

@@ -1,8 +1,12 @@
 // String commands: SET GET GETSET GETDEL GETEX SETNX SETEX PSETEX MSET MSETNX
-// MGET APPEND STRLEN INCR DECR INCRBY DECRBY INCRBYFLOAT GETRANGE SETRANGE.
+// MGET APPEND STRLEN INCR DECR INCRBY DECRBY INCRBYFLOAT GETRANGE SETRANGE LCS.
+#include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstdint>
+#include <new>
 #include <optional>
+#include <vector>
 
 #include "common/util/clock.h"
 #include "common/util/strings.h"
@@ -416,6 +420,124 @@ void CmdSetRange(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(o->str().size()));
 }
 
+// One IDX match of LCS: inclusive ranges in each string.
+struct LcsMatch {
+  uint32_t a_start, a_end, b_start, b_end;
+};
+
+// Walks Redis 7.0's LCS table back from its last cell (`at(i, j)` = LCS
+// length of a[0..i) and b[0..j)), filling `out` with the subsequence and
+// `matches` (when not null) with the contiguous runs at least `min_len`
+// long, last one first, as Redis emits them.
+template <typename At>
+void LcsWalkBack(std::string_view a, std::string_view b, At at, int64_t min_len, std::string* out,
+                 std::vector<LcsMatch>* matches) {
+  const auto alen = static_cast<uint32_t>(a.size());
+  uint32_t i = alen, j = static_cast<uint32_t>(b.size()), idx = at(i, j);
+  LcsMatch cur{alen, 0, 0, 0};  // a_start == alen: no run in progress
+  while (i > 0 && j > 0) {
+    bool emit = false;
+    if (a[i - 1] == b[j - 1]) {
+      (*out)[idx - 1] = a[i - 1];
+      if (cur.a_start == alen) {
+        cur = {i - 1, i - 1, j - 1, j - 1};
+      } else {  // the run extends backwards: the previous step matched at (i, j)
+        --cur.a_start;
+        --cur.b_start;
+      }
+      // A run that reached the start of either string is complete.
+      emit = cur.a_start == 0 || cur.b_start == 0;
+      --idx, --i, --j;
+    } else {
+      if (at(i - 1, j) > at(i, j - 1)) --i; else --j;
+      emit = cur.a_start != alen;
+    }
+    if (!emit) continue;
+    if (matches && (min_len == 0 || cur.a_end - cur.a_start + 1 >= min_len)) {
+      matches->push_back(cur);
+    }
+    cur.a_start = alen;
+  }
+}
+
+// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]: checks run in
+// Redis 7.0's order (types, options, LEN with IDX, table size).
+void CmdLcs(CommandContext& ctx) {
+  const auto& args = ctx.args;
+  std::string strs[2];
+  for (int k = 0; k < 2; ++k) {
+    const Object* o = ctx.db().Lookup(args[1 + k], UnixMs());
+    if (o) ++ctx.server.stats().keyspace_hits; else ++ctx.server.stats().keyspace_misses;
+    if (o && o->type() != ObjType::kString) {
+      return ctx.reply.Error("ERR The specified keys must contain string values");
+    }
+    if (o) strs[k] = o->str();
+  }
+  bool get_len = false, get_idx = false, with_match_len = false;
+  int64_t min_len = 0;
+  for (size_t j = 3; j < args.size(); ++j) {
+    if (EqualsIgnoreCase(args[j], "IDX")) {
+      get_idx = true;
+    } else if (EqualsIgnoreCase(args[j], "LEN")) {
+      get_len = true;
+    } else if (EqualsIgnoreCase(args[j], "WITHMATCHLEN")) {
+      with_match_len = true;
+    } else if (EqualsIgnoreCase(args[j], "MINMATCHLEN") && j + 1 < args.size()) {
+      auto v = ParseInt64(args[++j]);
+      if (!v) return ctx.reply.Error(errors::kNotInteger);
+      min_len = std::max<int64_t>(*v, 0);
+    } else {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  if (get_idx && get_len) {
+    return ctx.reply.Error("ERR If you want both the length and indexes, please just use IDX.");
+  }
+  const std::string_view a = strs[0], b = strs[1];
+  if (a.size() >= UINT32_MAX - 1 || b.size() >= UINT32_MAX - 1) {
+    return ctx.reply.Error("ERR String too long for LCS");
+  }
+  const uint64_t cells = (a.size() + 1) * (b.size() + 1);
+  if (cells * sizeof(uint32_t) > static_cast<uint64_t>(ctx.server.config().proto_max_bulk_len)) {
+    return ctx.reply.Error(
+        "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+  }
+  std::vector<uint32_t> table;
+  try {
+    table.resize(cells);
+  } catch (const std::bad_alloc&) {
+    return ctx.reply.Error("ERR Insufficient memory, failed allocating transient memory for LCS");
+  }
+  const size_t width = b.size() + 1;
+  auto at = [&](size_t i, size_t j) -> uint32_t& { return table[i * width + j]; };
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      at(i, j) = a[i - 1] == b[j - 1] ? at(i - 1, j - 1) + 1 : std::max(at(i - 1, j), at(i, j - 1));
+    }
+  }
+  const uint32_t length = at(a.size(), b.size());
+  if (get_len) return ctx.reply.Integer(length);
+  std::string subsequence(length, '\0');
+  std::vector<LcsMatch> matches;
+  LcsWalkBack(a, b, at, min_len, &subsequence, get_idx ? &matches : nullptr);
+  if (!get_idx) return ctx.reply.Bulk(subsequence);
+  ctx.reply.MapHeader(2);
+  ctx.reply.Bulk("matches");
+  ctx.reply.ArrayHeader(static_cast<int64_t>(matches.size()));
+  for (const LcsMatch& m : matches) {
+    ctx.reply.ArrayHeader(with_match_len ? 3 : 2);
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(m.a_start);
+    ctx.reply.Integer(m.a_end);
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(m.b_start);
+    ctx.reply.Integer(m.b_end);
+    if (with_match_len) ctx.reply.Integer(m.a_end - m.a_start + 1);
+  }
+  ctx.reply.Bulk("len");
+  ctx.reply.Integer(length);
+}
+
 }  // namespace
 
 void RegisterStringCommands(CommandTable& t) {
@@ -441,7 +563,8 @@ void RegisterStringCommands(CommandTable& t) {
       .Add({"incrbyfloat", 3, kW | kCmdFast, 1, 1, 1, &CmdIncrByFloat})
       .Add({"getrange", 4, kCmdReadOnly, 1, 1, 1, &CmdGetRange})
       .Add({"substr", 4, kCmdReadOnly, 1, 1, 1, &CmdGetRange})
-      .Add({"setrange", 4, kW, 1, 1, 1, &CmdSetRange});
+      .Add({"setrange", 4, kW, 1, 1, 1, &CmdSetRange})
+      .Add({"lcs", -3, kCmdReadOnly, 1, 2, 1, &CmdLcs});
 }
 
 }  // namespace vigil::server

@@ -530,6 +530,11 @@ void PopAndReply(CommandContext& ctx, const std::string& key, ZSetValue& z, bool
   // The reply is written: the views into the set may now go.
   if (max) z.RemoveRanks(n - count, n - 1); else z.RemoveRanks(0, count - 1);
   Removed(ctx, key, z, max ? "zpopmax" : "zpopmin");
+  // Redis 7.0 propagates BZPOPMIN/BZPOPMAX as ZPOPMIN/ZPOPMAX key, and
+  // [B]ZMPOP as ZPOPMIN/ZPOPMAX key n (n = the number popped).
+  if (shape == PopReply::kKeyed) ctx.PropagateAs({max ? "ZPOPMAX" : "ZPOPMIN", key});
+  if (shape == PopReply::kMulti)
+    ctx.PropagateAs({max ? "ZPOPMAX" : "ZPOPMIN", key, std::to_string(count)});
 }
 
 void PopGeneric(CommandContext& ctx, bool max) {
@@ -551,12 +556,13 @@ void PopGeneric(CommandContext& ctx, bool max) {
 void CmdZPopMin(CommandContext& ctx) { PopGeneric(ctx, false); }
 void CmdZPopMax(CommandContext& ctx) { PopGeneric(ctx, true); }
 
-// Pops from the first non-empty zset among `keys`. Returns false (nothing
-// replied) when all are missing; true when it replied (entries or
-// WRONGTYPE for a key of another type met first).
-bool PopFirst(CommandContext& ctx, const std::vector<std::string>& keys, bool max, size_t count,
+// Pops from the first non-empty zset among `keys` (on a re-run: from the key
+// that became ready). Returns false (nothing replied) when all are missing;
+// true when it replied (entries or WRONGTYPE for a key of another type met
+// first).
+bool PopFirst(CommandContext& ctx, std::vector<std::string> keys, bool max, size_t count,
               PopReply shape) {
-  for (const std::string& key : keys) {
+  for (const std::string& key : KeysToServe(ctx, std::move(keys))) {
     bool failed;
     ZSetValue* z = FindZSet(ctx, key, true, &failed);
     if (failed) return true;

@@ -275,6 +275,43 @@ class Lists(ServerTestCase):
         self.assertEqual(self.r.lrange("c", 0, -1), ["v"])
         self.assertEqual(self.r.exists("a", "b"), 0)
 
+    def test_multi_key_pop_serves_the_key_that_became_ready(self):
+        # Redis 7.0 walks the ready keys in the order they were fed and serves
+        # each one's waiters from that key, not from the first non-empty one.
+        a, b = self.raw_client(), self.raw_client()
+        a.send("BLPOP", "k1", "k2", "0")
+        self.wait_blocked(1)
+        b.send("BLPOP", "k2", "0")
+        self.wait_blocked(2)
+        out = self.srv.raw(b"MULTI\r\nRPUSH k2 b\r\nRPUSH k1 a\r\nEXEC\r\n", 0.3)
+        self.assertTrue(out.endswith(b"*2\r\n:1\r\n:1\r\n"), out)
+        self.assertEqual(a.read(), b"*2\r\n$2\r\nk2\r\n$1\r\nb\r\n")
+        self.assertTrue(b.nothing_pending())
+        self.assertEqual(self.r.lrange("k1", 0, -1), ["a"])
+        self.r.rpush("k2", "c")
+        self.assertEqual(b.read(), b"*2\r\n$2\r\nk2\r\n$1\r\nc\r\n")
+        # BLMPOP and BRPOP alike; keys fed in the order c, a.
+        a.send("BLMPOP", "0", "3", "a", "b", "c", "RIGHT", "COUNT", "2")
+        self.wait_blocked(1)
+        b.send("BRPOP", "a", "c", "0")
+        self.wait_blocked(2)
+        self.srv.raw(b"MULTI\r\nRPUSH c 1 2 3\r\nRPUSH a x\r\nEXEC\r\n", 0.3)
+        self.assertEqual(a.read(), b"*2\r\n$1\r\nc\r\n*2\r\n$1\r\n3\r\n$1\r\n2\r\n")
+        self.assertEqual(b.read(), b"*2\r\n$1\r\nc\r\n$1\r\n1\r\n")
+        self.assertEqual(self.r.lrange("a", 0, -1), ["x"])
+
+    def test_list_waiter_behind_a_zset_waiter_is_served(self):
+        z, l = self.raw_client(), self.raw_client()
+        z.send("BZPOPMIN", "mk", "0")
+        self.wait_blocked(1)
+        l.send("BLPOP", "mk", "0")
+        self.wait_blocked(2)
+        self.r.rpush("mk", "v")
+        self.assertEqual(l.read(), b"*2\r\n$2\r\nmk\r\n$1\r\nv\r\n")
+        self.assertTrue(z.nothing_pending())
+        self.r.zadd("mk", {"q": 1})
+        self.assertEqual(z.read(), b"*3\r\n$2\r\nmk\r\n$1\r\nq\r\n$1\r\n1\r\n")
+
     def test_blocked_client_stays_blocked_when_key_changes_type(self):
         c = self.raw_client()
         c.send("BLPOP", "k", "0")

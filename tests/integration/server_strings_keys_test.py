@@ -276,6 +276,102 @@ class Limits(unittest.TestCase):
             srv.stop()
 
 
+class Lcs(ServerTestCase):
+    """LCS with Redis 7.0.15's replies (taken from the real server)."""
+    X = "ACCGGTCGAGTGCGCGGAAGCCGGCCGAA"
+    Y = "GTCGTTCGGAATGCCGTTGCTCTGTAAA"
+
+    def setUp(self):
+        super().setUp()
+        self.r.mset({"a": "ohmytext", "b": "mynewtext", "x": self.X, "y": self.Y, "e": ""})
+
+    def lcs(self, *args):
+        return self.r.execute_command("LCS", *args)
+
+    def test_plain_len_and_idx(self):
+        self.assertEqual(self.lcs("a", "b"), "mytext")
+        self.assertEqual(self.lcs("a", "b", "len"), 6)
+        self.assertEqual(self.lcs("a", "b", "IDX"),
+                         ["matches", [[[4, 7], [5, 8]], [[2, 3], [0, 1]]], "len", 6])
+        self.assertEqual(self.lcs("x", "y"), "GTCGTCGGAAGCCGGCCGAA")
+        self.assertEqual(self.lcs("x", "x", "LEN"), 29)
+        # WITHMATCHLEN and MINMATCHLEN only shape the IDX reply.
+        self.assertEqual(self.lcs("a", "b", "WITHMATCHLEN", "MINMATCHLEN", "3"), "mytext")
+
+    def test_idx_with_match_len_and_min_match_len(self):
+        self.assertEqual(self.lcs("x", "y", "IDX", "WITHMATCHLEN"), ["matches", [
+            [[27, 28], [26, 27], 2], [[26, 26], [23, 23], 1], [[25, 25], [21, 21], 1],
+            [[23, 24], [18, 19], 2], [[19, 22], [12, 15], 4], [[14, 18], [6, 10], 5],
+            [[9, 10], [3, 4], 2], [[4, 6], [0, 2], 3]], "len", 20])
+        self.assertEqual(self.lcs("x", "y", "IDX", "MINMATCHLEN", "3"), ["matches", [
+            [[19, 22], [12, 15]], [[14, 18], [6, 10]], [[4, 6], [0, 2]]], "len", 20])
+        self.assertEqual(self.lcs("y", "x", "IDX", "MINMATCHLEN", "2"), ["matches", [
+            [[26, 27], [27, 28]], [[18, 19], [23, 24]], [[12, 15], [19, 22]],
+            [[6, 10], [14, 18]], [[0, 3], [4, 7]]], "len", 20])
+        # A negative MINMATCHLEN counts as 0.
+        self.assertEqual(self.lcs("a", "b", "IDX", "MINMATCHLEN", "-5"),
+                         self.lcs("a", "b", "IDX"))
+
+    def test_missing_and_empty_strings(self):
+        self.assertEqual(self.lcs("a", "missing"), "")
+        self.assertEqual(self.lcs("x", "e", "IDX"), ["matches", [], "len", 0])
+        self.assertEqual(self.lcs("missing", "missing2", "LEN"), 0)
+
+    def test_raw_replies_resp2_and_resp3(self):
+        out = self.srv.raw(b"LCS a b IDX MINMATCHLEN 4 WITHMATCHLEN\r\nLCS a b\r\n"
+                           b"HELLO 3\r\n", 0.3)
+        self.assertTrue(out.startswith(
+            b"*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n"
+            b":4\r\n$3\r\nlen\r\n:6\r\n$6\r\nmytext\r\n%"), out)
+        out = self.srv.raw(b"HELLO 3\r\nPING\r\nLCS a b IDX WITHMATCHLEN\r\n"
+                           b"LCS a b IDX MINMATCHLEN 5\r\n", 0.3)
+        self.assertTrue(out.endswith(
+            b"+PONG\r\n%2\r\n$7\r\nmatches\r\n*2\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n"
+            b":8\r\n:4\r\n*3\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n:2\r\n$3\r\nlen\r\n:6\r\n"
+            b"%2\r\n$7\r\nmatches\r\n*0\r\n$3\r\nlen\r\n:6\r\n"), out)
+
+    def test_errors_in_redis_order(self):
+        self.r.rpush("l", "x")
+        cases = [
+            ("The specified keys must contain string values", "l", "a"),
+            ("The specified keys must contain string values", "a", "l", "FOO"),
+            ("syntax error", "a", "b", "FOO"),
+            ("syntax error", "a", "b", "MINMATCHLEN"),
+            ("value is not an integer or out of range", "a", "b", "LEN", "MINMATCHLEN", "x"),
+            ("If you want both the length and indexes, please just use IDX.",
+             "a", "b", "LEN", "IDX"),
+            ("If you want both the length and indexes, please just use IDX.",
+             "a", "b", "idx", "len"),
+        ]
+        for expected, *args in cases:
+            with self.assertRaises(redis.ResponseError) as cm:
+                self.lcs(*args)
+            self.assertEqual(str(cm.exception), expected, args)
+        with self.assertRaises(redis.ResponseError) as cm:
+            self.lcs("a")
+        self.assertEqual(str(cm.exception), "wrong number of arguments for 'lcs' command")
+
+    def test_table_limited_by_proto_max_bulk_len(self):
+        r = self.r
+        r.config_set("proto-max-bulk-len", "1mb")
+        self.addCleanup(r.config_set, "proto-max-bulk-len", "512mb")
+        # (600+1)^2 4-byte cells exceed 1mb; (600+1)*(400+1) do not.
+        r.mset({"p": "a" * 600, "q": "a" * 600})
+        with self.assertRaises(redis.ResponseError) as cm:
+            self.lcs("p", "q", "LEN")
+        self.assertEqual(str(cm.exception), "Insufficient memory, transient memory for LCS "
+                         "exceeds proto-max-bulk-len")
+        r.set("q", "a" * 400)
+        self.assertEqual(self.lcs("p", "q", "LEN"), 400)
+
+    def test_counts_keyspace_hits_and_misses_for_both_keys(self):
+        before = self.r.info("stats")
+        self.lcs("a", "missing")
+        after = self.r.info("stats")
+        self.assertEqual(after["keyspace_hits"] - before["keyspace_hits"], 1)
+        self.assertEqual(after["keyspace_misses"] - before["keyspace_misses"], 1)
+
+
 class Auth(unittest.TestCase):
     def test_requirepass(self):
         srv = VigilServer(BINARY, ["requirepass foobared"]).start()

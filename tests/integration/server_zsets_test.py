@@ -420,6 +420,28 @@ class SortedSets(ServerTestCase):
         t.join(5)
         self.assertEqual(results, [["q2", [["m", "7"], ["n", "8"]]]])
 
+    def test_multi_key_pops_serve_the_key_that_became_ready(self):
+        # Redis 7.0 serves the key fed first (z2 here), not the first
+        # non-empty key in argument order.
+        results = []
+
+        def waiter(*args):
+            c = redis.Redis(port=self.srv.port, decode_responses=True)
+            results.append(c.execute_command(*args))
+            c.close()
+
+        for n, args in enumerate([("BZPOPMAX", "z1", "z2", "0"),
+                                  ("BZMPOP", "0", "2", "z1", "z2", "MIN", "COUNT", "5")]):
+            t = threading.Thread(target=waiter, args=args)
+            t.start()
+            self._wait_blocked(1)
+            p = self.r.pipeline(transaction=True)
+            p.zadd("z2", {"b": 2, "c": 3}).zadd("z1", {"a": 1})
+            p.execute()
+            t.join(5)
+            self.r.delete("z1", "z2")
+        self.assertEqual(results, [("z2", "c", 3.0), ["z2", [["b", "2"], ["c", "3"]]]])
+
     def _wait_blocked(self, n):
         deadline = time.time() + 5
         while time.time() < deadline:
