@@ -192,17 +192,33 @@ void Server::Propagate(CommandContext& ctx, uint64_t dirty_before) {
   if (out.empty()) return;
   // Our master's commands reach our replicas as the raw stream (see
   // MasterLink); only the AOF is fed here.
-  const bool to_replicas = !ctx.client.is_master();
   const int db = ctx.client.db_index();
-  if (exec_propagating_ && !exec_multi_sent_) {
-    persistence_->Feed(db, {"MULTI"});
-    if (to_replicas) replication_->Feed(db, {"MULTI"});
-    exec_multi_sent_ = true;
-  }
   for (const auto* cmd : out) {
-    persistence_->Feed(db, *cmd);
-    if (to_replicas) replication_->Feed(db, *cmd);
+    if (exec_propagating_) {
+      exec_effects_.emplace_back(db, *cmd);
+    } else {
+      FeedEffect(ctx.client, db, *cmd);
+    }
   }
+}
+
+void Server::FeedEffect(const Client& client, int db, const std::vector<std::string>& cmd) {
+  persistence_->Feed(db, cmd);
+  // Our master's commands reach our replicas as the raw stream (see
+  // MasterLink); only the AOF is fed here.
+  if (!client.is_master()) replication_->Feed(db, cmd);
+}
+
+// The effects of an EXEC go out as one MULTI/EXEC block, or bare when there
+// is only one (as Redis 7.0 propagates).
+void Server::FeedExecEffects(const Client& client) {
+  std::vector<std::pair<int, std::vector<std::string>>> effects;
+  effects.swap(exec_effects_);
+  if (effects.empty()) return;
+  const bool wrap = effects.size() > 1;
+  if (wrap) FeedEffect(client, effects.front().first, {"MULTI"});
+  for (const auto& [db, cmd] : effects) FeedEffect(client, db, cmd);
+  if (wrap) FeedEffect(client, effects.back().first, {"EXEC"});
 }
 
 Server::PauseMode Server::pause_mode() const {
@@ -663,13 +679,10 @@ void Server::Call(Client& client, const ResolvedCommand& cmd,
   ++dispatch_depth_;
   run.handler(ctx);
   --dispatch_depth_;
-  // EXEC propagates through the commands it runs, wrapped in MULTI/EXEC.
+  // EXEC propagates through the commands it runs.
   if (is_exec) {
-    if (exec_multi_sent_) {
-      persistence_->Feed(client.db_index(), {"EXEC"});
-      if (!client.is_master()) replication_->Feed(client.db_index(), {"EXEC"});
-    }
-    exec_propagating_ = exec_multi_sent_ = false;
+    exec_propagating_ = false;
+    FeedExecEffects(client);
   } else {
     Propagate(ctx, dirty_before);
   }

@@ -220,8 +220,10 @@ class Server {
   std::vector<std::weak_ptr<Client>> aof_waiters_;
   bool aof_flush_posted_ = false;
   std::vector<std::string> rename_errors_;
-  bool exec_propagating_ = false;  // inside EXEC: wrap its effects in MULTI/EXEC
-  bool exec_multi_sent_ = false;
+  bool exec_propagating_ = false;  // inside EXEC: its effects are gathered
+  std::vector<std::pair<int, std::vector<std::string>>> exec_effects_;
+  void FeedEffect(const Client& client, int db, const std::vector<std::string>& cmd);
+  void FeedExecEffects(const Client& client);
   uint64_t dirty_ = 0;
   int dispatch_depth_ = 0;  // > 0 while a command runs (EXEC runs others inside)
   CommandTable table_;

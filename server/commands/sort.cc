@@ -217,6 +217,7 @@ void CmdSortGeneric(CommandContext& ctx, bool read_only) {
   if (!obj.ok()) return ctx.reply.Error("ERR " + obj.message());
   ctx.db().Set(*store, std::move(*obj));
   ctx.KeyModified(*store);
+  ctx.KeyReady(*store);  // clients blocked on the new list are served
   ctx.Notify(kNotifyList, "sortstore", *store);
   ctx.reply.Integer(static_cast<int64_t>(count));
 }

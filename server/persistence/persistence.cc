@@ -131,7 +131,11 @@ Status Persistence::Load(const Replay& replay) {
     }
     aof_on_ = st.ok();
   } else if (FileExists(cfg.dbfilename)) {
-    auto r = LoadRdbFile(cfg.dbfilename, &server_.dbs(), cfg, true);
+    // A replica keeps keys past their TTL: its master decides.
+    auto r = LoadRdbFile(cfg.dbfilename, &server_.dbs(), cfg, cfg.replicaof_host.empty());
+    if (r.ok() && !r->repl_id.empty() && r->repl_offset >= 0) {
+      server_.replication().RestoreFromRdb(r->repl_id, r->repl_offset);
+    }
     if (r.ok()) {
       spdlog::info("Done loading RDB, keys loaded: {}, keys expired: {}.", r->keys_loaded,
                    r->keys_expired);
@@ -314,7 +318,7 @@ std::string Persistence::WriteRefusal() const {
 Status Persistence::Save() {
   if (snap_.bgsave_in_progress()) return Status::Error("ERR Background save already in progress");
   const uint64_t dirty = server_.dirty();
-  VIGIL_RETURN_IF_ERROR(snap_.Save(server_.dbs()));
+  VIGIL_RETURN_IF_ERROR(snap_.Save(server_.dbs(), server_.replication().SaveInfo()));
   server_.sub_dirty(dirty);
   return Status::Ok();
 }
@@ -343,7 +347,7 @@ StatusOr<std::string> Persistence::BackgroundSave(bool schedule) {
         "ERR An AOF log rewriting in progress: can't BGSAVE right now. Use BGSAVE SCHEDULE in "
         "order to schedule a BGSAVE whenever possible.");
   }
-  VIGIL_RETURN_IF_ERROR(snap_.BackgroundSave(server_.dbs(), server_.dirty()));
+  VIGIL_RETURN_IF_ERROR(snap_.BackgroundSave(server_.dbs(), server_.dirty(), server_.replication().SaveInfo()));
   return std::string("Background saving started");
 }
 
@@ -467,7 +471,7 @@ Status Persistence::Shutdown(bool save_requested, bool nosave) {
   }
   if (!nosave && (save_requested || !server_.config().save_points.empty())) {
     spdlog::info("Saving the final RDB snapshot before exiting.");
-    Status st = snap_.Save(server_.dbs());
+    Status st = snap_.Save(server_.dbs(), server_.replication().SaveInfo());
     if (!st.ok()) {
       spdlog::warn("Error trying to save the DB, can't exit.");
       return st;

@@ -120,6 +120,10 @@ StatusOr<RdbLoadStats> LoadRdbFile(const std::string& path, std::vector<Database
     if (k == "redis-ver") {
       stats.redis_ver = v;
       spdlog::info("Loading RDB produced by version {}", v);
+    } else if (k == "repl-id") {
+      stats.repl_id = v;
+    } else if (k == "repl-offset") {
+      stats.repl_offset = ParseInt64(v).value_or(-1);
     } else if (k == "ctime") {
       if (auto t = ParseInt64(v)) spdlog::info("RDB age {} seconds", now / 1000 - *t);
     }
@@ -153,9 +157,9 @@ StatusOr<RdbLoadStats> LoadRdbFile(const std::string& path, std::vector<Database
   return stats;
 }
 
-Status Snapshotter::Save(const std::vector<Database>& dbs) {
+Status Snapshotter::Save(const std::vector<Database>& dbs, const RdbSaveInfo& info) {
   if (bgsave_in_progress()) return Status::Error("ERR Background save already in progress");
-  Status st = WriteRdbFile(dbs, cfg_->dbfilename, *cfg_);
+  Status st = WriteRdbFile(dbs, cfg_->dbfilename, *cfg_, info);
   if (!st.ok()) {
     spdlog::warn("{}", st.message());
     return st;
@@ -167,7 +171,8 @@ Status Snapshotter::Save(const std::vector<Database>& dbs) {
   return Status::Ok();
 }
 
-Status Snapshotter::BackgroundSave(const std::vector<Database>& dbs, uint64_t dirty) {
+Status Snapshotter::BackgroundSave(const std::vector<Database>& dbs, uint64_t dirty,
+                                   const RdbSaveInfo& info) {
   if (bgsave_in_progress()) return Status::Error("ERR Background save already in progress");
   last_bgsave_try_unix_ = UnixMs() / 1000;
   const int64_t start = MonotonicMs();
@@ -182,7 +187,7 @@ Status Snapshotter::BackgroundSave(const std::vector<Database>& dbs, uint64_t di
     log::SetRole('C');
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
-    Status st = WriteRdbFile(dbs, cfg_->dbfilename, *cfg_);
+    Status st = WriteRdbFile(dbs, cfg_->dbfilename, *cfg_, info);
     if (st.ok()) {
       spdlog::info("DB saved on disk");
     } else {

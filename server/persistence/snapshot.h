@@ -39,6 +39,9 @@ struct RdbLoadStats {
   uint64_t keys_loaded = 0;
   uint64_t keys_expired = 0;
   std::string redis_ver;  // AUX redis-ver of the writer
+  // AUX repl-id / repl-offset: the replication history the data is at.
+  std::string repl_id;
+  int64_t repl_offset = -1;
 };
 
 // Loads `path` into dbs (which the caller has emptied). Keys whose TTL has
@@ -52,10 +55,11 @@ class Snapshotter {
   explicit Snapshotter(ServerConfig* cfg) : cfg_(cfg) {}
 
   // SAVE. "ERR Background save already in progress" while a child runs.
-  Status Save(const std::vector<Database>& dbs);
+  Status Save(const std::vector<Database>& dbs, const RdbSaveInfo& info = {});
   // BGSAVE: forks a child; false with the error if fork failed or a child
   // already runs.
-  Status BackgroundSave(const std::vector<Database>& dbs, uint64_t dirty);
+  Status BackgroundSave(const std::vector<Database>& dbs, uint64_t dirty,
+                        const RdbSaveInfo& info = {});
   // Reaps a finished child (call from cron); returns true when one finished,
   // with *saved_dirty set to the dirty count the snapshot covered.
   bool ReapChild(uint64_t* saved_dirty);

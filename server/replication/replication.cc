@@ -113,6 +113,13 @@ void Replication::Start() {
 // ---------------------------------------------------------------------------
 // The stream
 
+std::unique_ptr<repl::Backlog> Replication::NewBacklog(int64_t start_offset) const {
+  // repl-backlog-size has Redis's 16kb floor.
+  return std::make_unique<repl::Backlog>(
+      static_cast<size_t>(std::max<int64_t>(server_.config().repl_backlog_size, 16 * 1024)),
+      start_offset);
+}
+
 void Replication::EnsureBacklog() {
   if (backlog_) return;
   if (!is_replica()) {
@@ -124,9 +131,7 @@ void Replication::EnsureBacklog() {
     spdlog::info("Replication backlog created, my new replication IDs are '{}' and '{}'", replid_,
                  replid2_);
   }
-  backlog_ = std::make_unique<repl::Backlog>(
-      static_cast<size_t>(std::max<int64_t>(server_.config().repl_backlog_size, 16 * 1024)),
-      offset_);
+  backlog_ = NewBacklog(offset_);
 }
 
 void Replication::SendToReplica(Replica& r, std::string_view bytes) {
@@ -564,9 +569,7 @@ void Replication::SetMaster(const std::string& host, int64_t port) {
   if (was_master) {
     has_history_ = has_history_ || backlog_ != nullptr || offset_ > 0;
     if (!backlog_) {
-      backlog_ = std::make_unique<repl::Backlog>(
-          static_cast<size_t>(std::max<int64_t>(server_.config().repl_backlog_size, 16 * 1024)),
-          offset_);
+      backlog_ = NewBacklog(offset_);
     }
   }
   // Our replicas reconnect and learn of the change (ideally partially).
@@ -688,9 +691,7 @@ void Replication::OnFullSyncLoaded(const std::string& replid, int64_t offset) {
   replid2_ = kNullReplId;
   second_offset_ = -1;
   offset_ = offset;
-  backlog_ = std::make_unique<repl::Backlog>(
-      static_cast<size_t>(std::max<int64_t>(server_.config().repl_backlog_size, 16 * 1024)),
-      offset);
+  backlog_ = NewBacklog(offset);
   has_history_ = true;
   seldb_ = -1;
 }
@@ -841,6 +842,36 @@ void Replication::OnFailoverPsync(bool accepted) {
 
 void Replication::OnLinkFailed() {
   if (failover_in_progress()) AbortFailover("Failover target could not be reached");
+}
+
+// ---------------------------------------------------------------------------
+// History kept across restarts
+
+RdbSaveInfo Replication::SaveInfo() const {
+  RdbSaveInfo info;
+  if ((is_replica() && has_history_) || (!is_replica() && backlog_)) {
+    info.repl_id = replid_;
+    info.repl_offset = offset();
+    info.repl_stream_db = 0;
+  }
+  return info;
+}
+
+void Replication::RestoreFromRdb(const std::string& replid, int64_t offset) {
+  offset_ = offset;
+  if (!server_.config().replicaof_host.empty()) {
+    // Our master's history, up to what the file holds.
+    replid_ = replid;
+    has_history_ = true;
+    return;
+  }
+  // A master continues under a new id; the old one stays valid as replid2
+  // so its replicas resume partially.
+  replid2_ = replid;
+  second_offset_ = offset + 1;
+  replid_ = repl::RandomReplId();
+  backlog_ = NewBacklog(offset);
+  no_replicas_since_ms_ = MonotonicMs();
 }
 
 // ---------------------------------------------------------------------------

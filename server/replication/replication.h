@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "common/util/status.h"
+#include "server/persistence/snapshot.h"
 #include "server/replication/backlog.h"
 
 namespace vigil::server {
@@ -70,6 +71,12 @@ class Replication {
   // The error a command from `client` gets because of replication state
   // (READONLY, MASTERDOWN, NOREPLICAS), or "" when it may run.
   std::string Refusal(const Client& client, uint32_t flags, bool is_write) const;
+
+  // What a saved RDB records of our history (AUX repl-id/repl-offset), and
+  // the history restored from it at startup: a restarted replica resumes
+  // with a partial resync, and so do the replicas of a restarted master.
+  RdbSaveInfo SaveInfo() const;
+  void RestoreFromRdb(const std::string& replid, int64_t offset);
 
   // The body of INFO replication, and the sync counters for INFO stats.
   std::string Info() const;
@@ -131,6 +138,7 @@ class Replication {
   };
 
   void EnsureBacklog();
+  std::unique_ptr<repl::Backlog> NewBacklog(int64_t start_offset) const;
   void StartFullSync(CommandContext& ctx, Replica& r, bool legacy);
   void CheckHeldStreams();
   std::string ReplicaName(const Replica& r) const;

@@ -264,6 +264,47 @@ class Failover(unittest.TestCase):
         wait_for(lambda: link_up(rc), what="link up")
 
 
+class Restarts(unittest.TestCase):
+    """The RDB keeps the replication history (AUX repl-id/repl-offset): a
+    restarted replica, or the replicas of a restarted master, resume with a
+    partial resync instead of copying everything again."""
+
+    def test_restarted_replica_resumes_partially(self):
+        cl = Cluster(self)
+        m = cl.vigil()
+        mc = cl.client(m)
+        fill(mc, n=50)
+        r, rc = cl.replica_of(m, "save 3600 1")
+        wait_for(lambda: in_sync(mc, rc), what="in sync")
+        rc.close()
+        r.restart()  # SIGTERM: saves (a save point exists), then starts again
+        mc.set("while", "down")
+        rc = cl.client(r)
+        wait_for(lambda: link_up(rc) and in_sync(mc, rc), what="replica back in sync")
+        self.assertEqual(mc.info("stats")["sync_full"], 1)
+        self.assertEqual(mc.info("stats")["sync_partial_ok"], 1)
+        self.assertEqual(dataset(mc), dataset(rc))
+
+    def test_replicas_of_a_restarted_master_resume_partially(self):
+        cl = Cluster(self)
+        m = cl.vigil("save 3600 1")
+        mc = cl.client(m)
+        fill(mc, n=50)
+        r, rc = cl.replica_of(m)
+        wait_for(lambda: in_sync(mc, rc), what="in sync")
+        old_id = mc.info("replication")["master_replid"]
+        mc.close()
+        m.restart()
+        mc = cl.client(m)
+        self.assertEqual(mc.info("replication")["master_replid2"], old_id)
+        wait_for(lambda: link_up(rc), what="replica reconnected")
+        mc.set("after", "restart")
+        wait_for(lambda: in_sync(mc, rc), what="in sync again")
+        self.assertEqual(mc.info("stats")["sync_full"], 0)
+        self.assertEqual(mc.info("stats")["sync_partial_ok"], 1)
+        self.assertEqual(dataset(mc), dataset(rc))
+
+
 class CoordinatedFailover(unittest.TestCase):
     """FAILOVER: writes wait during the hand-over, nothing acknowledged is lost."""
 
