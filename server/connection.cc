@@ -23,6 +23,15 @@ std::string EndpointText(const asio::ip::tcp::endpoint& ep) {
   }
   return addr.to_string() + ":" + std::to_string(ep.port());
 }
+// "get", or "client|info" for a command with subcommands (CLIENT LIST's cmd=).
+std::string CommandLabel(const CommandTable& table, const std::vector<std::string>& args) {
+  std::string label = ToLower(args[0]);
+  const CommandSpec* spec = table.Find(label);
+  if (spec != nullptr && !spec->subcommands.empty() && args.size() > 1)
+    label += "|" + ToLower(args[1]);
+  return label;
+}
+
 }  // namespace
 
 Client::Client(Server& server, asio::ip::tcp::socket socket, uint64_t id)
@@ -142,8 +151,9 @@ void Client::ProcessInput() {
       CloseAfterReply();
       break;
     }
+    // Set before running, as Redis's c->lastcmd: CLIENT INFO shows itself.
+    if (!args_.empty()) last_command_ = CommandLabel(server_.commands(), args_);
     server_.Dispatch(*this, args_, writer_);
-    if (!args_.empty()) last_command_ = args_[0];
     // The parser limits depend on authentication (tighter before AUTH).
     parser_.set_limits(server_.ParserLimitsFor(*this));
   }
@@ -261,7 +271,7 @@ std::string Client::InfoString() const {
       (now - last_interaction_ms_) / 1000, flags, db_index_, channels_.size(), patterns_.size(),
       tx_.active ? static_cast<int64_t>(tx_.queued.size()) : -1, qbuf,
       pending_.capacity() - pending_.size(), multi_mem, read_buf_.size(), read_buf_.size(),
-      omem > 0 ? 1 : 0, omem, tot_mem, omem > 0 ? "w" : "", ToLower(last_command_),
+      omem > 0 ? 1 : 0, omem, tot_mem, omem > 0 ? "w" : "", last_command_,
       protocol());
 }
 

@@ -154,7 +154,7 @@ class Client : public std::enable_shared_from_this<Client> {
   std::string name_;
   int64_t created_ms_;
   int64_t last_interaction_ms_;
-  std::string last_command_ = "NULL";
+  std::string last_command_ = "NULL";  // as CLIENT LIST prints it
 
   resp::RequestParser parser_;
   std::vector<char> read_buf_;

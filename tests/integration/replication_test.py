@@ -6,7 +6,9 @@ min-replicas-to-write, READONLY/MASTERDOWN, the handshake errors, the
 sentinel's MULTI/REPLICAOF/CONFIG REWRITE/CLIENT KILL/EXEC sequence, and
 interop in both directions with Debian's redis-server 7.0."""
 import os
+import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -78,7 +80,8 @@ class Cluster:
         return s
 
     def redis(self, *lines):
-        s = VigilServer(REDIS, config_lines=("daemonize no",) + lines).start()
+        s = VigilServer(REDIS, config_lines=("daemonize no", "enable-debug-command yes") + lines)
+        s.start()
         self.servers.append(s)
         self.test.addCleanup(s.stop)
         return s
@@ -108,6 +111,7 @@ class Cluster:
         self.test.assertEqual(rc.get("during"), b"drop")
         self.test.assertEqual(mc.info("stats")["sync_full"], full)
         self.test.assertEqual(dataset(mc), dataset(rc))
+        self.test.assertEqual(*digests(mc, rc))
 
 
 def read_log(s):
@@ -117,6 +121,11 @@ def read_log(s):
 
 def link_up(c):
     return c.info("replication").get("master_link_status") == "up"
+
+
+def digests(*clients):
+    """DEBUG DIGEST of each server (equal to Redis's for the same data)."""
+    return [c.execute_command("DEBUG", "DIGEST") for c in clients]
 
 
 def in_sync(master, *replicas):
@@ -230,6 +239,8 @@ class Failover(unittest.TestCase):
         self.assertIsNone(mc.get("lost"))
         self.assertEqual(dataset(r1c), dataset(r2c))
         self.assertEqual(dataset(r1c), dataset(mc))
+        d = digests(r1c, r2c, mc)
+        self.assertEqual(d, [d[0]] * 3)
 
     def test_clean_old_master_resumes_partially(self):
         cl = Cluster(self)
@@ -325,6 +336,7 @@ class CoordinatedFailover(unittest.TestCase):
         wait_for(lambda: mc.get("after") == b"failover", what="stream from the new master")
         self.assertIsNone(rc.get("during"))
         self.assertEqual(dataset(mc), dataset(rc))
+        self.assertEqual(*digests(mc, rc))
 
     def test_failover_to_vigil_replica(self):
         cl = Cluster(self)
@@ -421,6 +433,8 @@ class Chained(unittest.TestCase):
         fill(mc, n=30)
         wait_for(lambda: in_sync(mc, r1c, r2c), what="chain in sync")
         self.assertEqual(dataset(mc), dataset(r2c))
+        d = digests(mc, r1c, r2c)
+        self.assertEqual(d, [d[0]] * 3)
         # One offset space along the chain.
         self.assertEqual(r2c.info("replication")["master_replid"],
                          mc.info("replication")["master_replid"])
@@ -465,6 +479,26 @@ class WaitAndMinReplicas(unittest.TestCase):
                 return str(e) == "NOREPLICAS Not enough good replicas to write."
         wait_for(refused, timeout=8, what="NOREPLICAS")
         self.assertEqual(mc.get("ok"), b"1")  # reads still work
+
+
+class LegacySync(unittest.TestCase):
+    def test_redis_cli_rdb_takes_a_snapshot_over_sync(self):
+        cl = Cluster(self)
+        m = cl.vigil()
+        mc = cl.client(m)
+        fill(mc, n=100)
+        out = os.path.join(m.dir, "fetched.rdb")
+        res = subprocess.run(["redis-cli", "-p", str(m.port), "--rdb", out],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        # The fetched file loads into a fresh server with the same data.
+        other = cl.vigil("dbfilename fetched-copy.rdb")
+        other.halt()
+        shutil.copy(out, os.path.join(other.dir, "fetched-copy.rdb"))
+        other.start()
+        oc = cl.client(other)
+        self.assertEqual(dataset(mc), dataset(oc))
+        self.assertEqual(*digests(mc, oc))
 
 
 class Errors(unittest.TestCase):
