@@ -167,6 +167,8 @@ void CmdConfigSet(CommandContext& ctx) {
         "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on "
         "AOF. Check server logs.");
   }
+  // repl-backlog-size resizes the backlog at once, keeping its newest bytes.
+  ctx.server.replication().ApplyBacklogSize();
   ctx.reply.SimpleString("OK");
 }
 

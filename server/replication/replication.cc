@@ -113,11 +113,17 @@ void Replication::Start() {
 // ---------------------------------------------------------------------------
 // The stream
 
-std::unique_ptr<repl::Backlog> Replication::NewBacklog(int64_t start_offset) const {
+size_t Replication::BacklogSize() const {
   // repl-backlog-size has Redis's 16kb floor.
-  return std::make_unique<repl::Backlog>(
-      static_cast<size_t>(std::max<int64_t>(server_.config().repl_backlog_size, 16 * 1024)),
-      start_offset);
+  return static_cast<size_t>(std::max<int64_t>(server_.config().repl_backlog_size, 16 * 1024));
+}
+
+std::unique_ptr<repl::Backlog> Replication::NewBacklog(int64_t start_offset) const {
+  return std::make_unique<repl::Backlog>(BacklogSize(), start_offset);
+}
+
+void Replication::ApplyBacklogSize() {
+  if (backlog_ && backlog_->size() != BacklogSize()) backlog_->Resize(BacklogSize());
 }
 
 void Replication::EnsureBacklog() {

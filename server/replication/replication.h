@@ -78,6 +78,9 @@ class Replication {
   RdbSaveInfo SaveInfo() const;
   void RestoreFromRdb(const std::string& replid, int64_t offset);
 
+  // CONFIG SET repl-backlog-size: resizes a live backlog.
+  void ApplyBacklogSize();
+
   // The body of INFO replication, and the sync counters for INFO stats.
   std::string Info() const;
   uint64_t sync_full() const { return sync_full_; }
@@ -138,6 +141,7 @@ class Replication {
   };
 
   void EnsureBacklog();
+  size_t BacklogSize() const;
   std::unique_ptr<repl::Backlog> NewBacklog(int64_t start_offset) const;
   void StartFullSync(CommandContext& ctx, Replica& r, bool legacy);
   void CheckHeldStreams();
