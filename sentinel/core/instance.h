@@ -35,6 +35,9 @@ struct Instance {
   bool last_reply_loading = false;
   int64_t last_info_sent_ms = -1;
   int64_t last_info_ms = -1;  // -1: never
+  // The last INFO reply as received: SENTINEL INFO-CACHE prints it with its
+  // age (last_info_ms).
+  std::string info_text;
   int64_t last_hello_sent_ms = -1;
   bool sdown = false;
   bool script_kill_sent = false;  // cleared when SDOWN ends

@@ -508,11 +508,13 @@ std::vector<Action> Sentinel::OnInfoReply(const Target& t, std::string_view text
   ParsedInfo info = ParseInfo(text);
   if (t.kind == InstanceKind::kMaster && m.ip == t.ip && m.port == t.port) {
     m.last_info_ms = now;
+    m.info_text = text;
     UpdateMasterInfo(m, info, now);
   } else if (t.kind == InstanceKind::kReplica) {
     auto r = m.replicas.find(t.ip + ":" + std::to_string(t.port));
     if (r != m.replicas.end()) {
       r->second.last_info_ms = now;
+      r->second.info_text = text;
       UpdateReplicaInfo(m, r->second, info, now);
     }
   }

@@ -440,5 +440,21 @@ TEST(PersistTest, RestartFromSnapshotKeepsEpochsAndVotes) {
             kPeerA);
 }
 
+TEST(InfoCacheTest, KeepsTheLastInfoOfMasterAndReplicas) {
+  Sentinel s(OneMaster(2), 3, 0);
+  const std::string master_info = "role:master\r\nslave0:ip=127.0.0.1,port=6380,state=online\r\n";
+  s.OnInfoReply(kMasterT, master_info, 5);
+  const Target r1{"mymaster", InstanceKind::kReplica, "127.0.0.1", 6380};
+  const std::string replica_info = ReplicaInfo("127.0.0.1", 6379, 100, 1, "r1");
+  s.OnInfoReply(r1, replica_info, 10);
+  const Master* m = s.FindMaster("mymaster");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->info_text, master_info);
+  EXPECT_EQ(m->last_info_ms, 5);
+  ASSERT_EQ(m->replicas.count("127.0.0.1:6380"), 1u);
+  EXPECT_EQ(m->replicas.at("127.0.0.1:6380").info_text, replica_info);
+  EXPECT_EQ(m->replicas.at("127.0.0.1:6380").last_info_ms, 10);
+}
+
 }  // namespace
 }  // namespace vigil::sentinel
