@@ -8,6 +8,7 @@ interop in both directions with Debian's redis-server 7.0."""
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -479,6 +480,75 @@ class WaitAndMinReplicas(unittest.TestCase):
                 return str(e) == "NOREPLICAS Not enough good replicas to write."
         wait_for(refused, timeout=8, what="NOREPLICAS")
         self.assertEqual(mc.get("ok"), b"1")  # reads still work
+
+
+class BigSync(unittest.TestCase):
+    def test_full_sync_of_a_million_keys_then_writes_keep_flowing(self):
+        cl = Cluster(self)
+        m = cl.vigil()
+        mc = cl.client(m)
+        payload = "".join("*3\r\n$3\r\nSET\r\n$16\r\nkey:%012d\r\n$8\r\nv%07d\r\n" % (i, i % 10**7)
+                          for i in range(1_000_000)).encode()
+        res = subprocess.run(["redis-cli", "-p", str(m.port), "--pipe"], input=payload,
+                             capture_output=True, timeout=120)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        self.assertEqual(mc.dbsize(), 1_000_000)
+        r, rc = cl.replica_of(m)
+        # Writes made while the replica loads reach it afterwards.
+        for i in range(100):
+            mc.set("live:%d" % i, i)
+        wait_for(lambda: in_sync(mc, rc), timeout=30, what="replica in sync")
+        self.assertEqual(rc.dbsize(), 1_000_100)
+        self.assertEqual(*digests(mc, rc))
+
+
+class Handshake(unittest.TestCase):
+    def test_announced_address_is_what_the_master_shows(self):
+        cl = Cluster(self)
+        m = cl.vigil()
+        mc = cl.client(m, decode_responses=True)
+        cl.replica_of(m, "replica-announce-ip 10.1.2.3", "replica-announce-port 7777")
+        slave0 = wait_for(lambda: mc.info("replication").get("slave0"), what="slave0 line")
+        self.assertEqual((slave0["ip"], slave0["port"]), ("10.1.2.3", 7777))
+
+    def test_master_refusing_psync_is_logged_and_retried(self):
+        """A fake master that answers the handshake but refuses PSYNC."""
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        self.addCleanup(listener.close)
+        port = listener.getsockname()[1]
+        seen = []
+
+        def serve():
+            listener.settimeout(10)
+            try:
+                while True:
+                    conn, _ = listener.accept()
+                    with conn:
+                        f = conn.makefile("rb")
+                        while True:
+                            head = f.readline()
+                            if not head:
+                                break
+                            args = [f.readline() and f.readline().strip()
+                                    for _ in range(int(head[1:]))]
+                            seen.append(args[0].upper())
+                            if args[0].upper() == b"PSYNC":
+                                conn.sendall(b"-ERR PSYNC is not supported here\r\n")
+                            else:
+                                conn.sendall(b"+PONG\r\n" if args[0].upper() == b"PING"
+                                             else b"+OK\r\n")
+            except OSError:
+                pass
+        threading.Thread(target=serve, daemon=True).start()
+        cl = Cluster(self)
+        r = cl.vigil("replicaof 127.0.0.1 %d" % port)
+        wait_for(lambda: seen.count(b"PSYNC") >= 2, what="two PSYNC attempts")
+        self.assertIn("Unexpected reply to PSYNC from master: -ERR PSYNC is not supported here",
+                      read_log(r))
+        self.assertEqual(cl.client(r).info("replication")["master_link_status"], "down")
+        self.assertEqual(seen[:4], [b"PING", b"REPLCONF", b"REPLCONF", b"PSYNC"])
 
 
 class LegacySync(unittest.TestCase):
