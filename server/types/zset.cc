@@ -51,6 +51,10 @@ double ZSetValue::LpScore(size_t member_pos) const {
   return d;
 }
 
+// A score as the listpack stores it. Redis 7.0 reads a -0 score back from a
+// listpack as 0 (and keeps that 0 when the set converts to a skiplist).
+static std::string LpScoreText(double score) { return FormatDouble(score == 0 ? 0.0 : score); }
+
 void ZSetValue::LpInsert(double score, std::string_view member) {
   size_t p = lp_.Begin();
   for (; p != lp_.End(); p = LpNextPair(p)) {
@@ -58,7 +62,7 @@ void ZSetValue::LpInsert(double score, std::string_view member) {
     if (s > score || (s == score && lp_.At(p) > member)) break;
   }
   size_t at = lp_.Insert(p, member);
-  lp_.Insert(lp_.Next(at), FormatDouble(score));
+  lp_.Insert(lp_.Next(at), LpScoreText(score));
   LpCompact();
 }
 
@@ -81,7 +85,7 @@ std::unique_ptr<ZSetValue> ZSetValue::FromSorted(const std::vector<Entry>& entri
   }
   for (const Entry& e : entries) {
     z->lp_.PushBack(e.member);
-    z->lp_.PushBack(FormatDouble(e.score));
+    z->lp_.PushBack(LpScoreText(e.score));
   }
   z->LpCompact();
   return z;

@@ -454,3 +454,19 @@ class SortedSets(ServerTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class NegativeZeroScores(ServerTestCase):
+    def test_listpack_reads_negative_zero_back_as_zero(self):
+        # Redis 7.0: a -0 score stored in a listpack comes back as 0 and stays
+        # 0 after the conversion; one added to a skiplist stays -0.
+        r = self.r
+        r.config_set("zset-max-listpack-entries", 128)
+        self.addCleanup(r.config_set, "zset-max-listpack-entries", 128)
+        r.zadd("z", {"a": -0.0, "b": -0.0})
+        self.assertEqual(self.srv.cli("ZSCORE", "z", "a"), "0\n")
+        r.config_set("zset-max-listpack-entries", 1)
+        r.zadd("z", {"c": -0.0})
+        self.assertEqual(r.object("encoding", "z"), "skiplist")
+        self.assertEqual(self.srv.cli("ZRANGE", "z", "0", "-1", "WITHSCORES"),
+                         "a\n0\nb\n0\nc\n-0\n")
