@@ -615,6 +615,17 @@ bool Server::CheckContext(Client& client, const ResolvedCommand& cmd,
   // MISCONF: after a failed background save (or AOF write), writes, and
   // PING as Redis does, are refused until persistence works again.
   if (((run.flags & kCmdWrite) || cmd.spec->name == "ping") && !client.is_master()) {
+  // DEBUG is a protected command (enable-debug-command, "no" by default).
+  if (cmd.spec->name == "debug" && !client.is_master()) {
+    const std::string& allow = config_->enable_debug_command;
+    if (allow == "no" || (allow == "local" && !client.peer_is_loopback())) {
+      Reject(client, &cmd, args, writer,
+             "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
+             "\"local\", you can run it from a local connection, otherwise you need to set this "
+             "option in the configuration file, and then restart the server.");
+      return false;
+    }
+  }
     std::string refusal = persistence_->WriteRefusal();
     if (!refusal.empty()) {
       Reject(client, &cmd, args, writer, refusal);

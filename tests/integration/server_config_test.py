@@ -147,3 +147,17 @@ class ConfigFiles(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
+
+
+class ProtectedDebugCommand(unittest.TestCase):
+    def test_debug_is_refused_unless_enabled(self):
+        expected = ('ERR DEBUG command not allowed. If the enable-debug-command option is set to '
+                    '"local", you can run it from a local connection, otherwise you need to set '
+                    'this option in the configuration file, and then restart the server.\n')
+        for value, reply in (("no", expected), ("local", "OK\n"), ("yes", "OK\n")):
+            srv = VigilServer(os.environ["VIGIL_SERVER"],
+                              config_lines=["enable-debug-command " + value]).start()
+            try:
+                self.assertEqual(srv.cli("DEBUG", "SLEEP", "0"), reply, value)
+            finally:
+                srv.stop()

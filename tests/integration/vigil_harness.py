@@ -25,7 +25,9 @@ class VigilServer:
         self.port = free_port()
         self.conf = os.path.join(self.dir, "vigil.conf")
         with open(self.conf, "w") as f:
-            f.write("bind 127.0.0.1\nport %d\ndir %s\nsave \"\"\n" % (self.port, self.dir))
+            # DEBUG (RELOAD, DIGEST, SLEEP) is refused unless enabled, as in Redis.
+            f.write("bind 127.0.0.1\nport %d\ndir %s\nsave \"\"\nenable-debug-command yes\n"
+                    % (self.port, self.dir))
             for line in config_lines:
                 f.write(line + "\n")
         self.log = os.path.join(self.dir, "out.log")
