@@ -120,6 +120,7 @@ void Client::OnRead(const boost::system::error_code& ec, size_t n) {
     return;
   }
   server_.stats().total_net_input_bytes += n;
+  ++server_.stats().total_reads_processed;
   last_interaction_ms_ = MonotonicMs();
   pending_.append(read_buf_.data(), n);
   ProcessInput();
@@ -223,6 +224,7 @@ void Client::FlushNow() {
   out_.clear();
   writing_in_progress_ = true;
   server_.stats().total_net_output_bytes += writing_.size();
+  ++server_.stats().total_writes_processed;
   asio::async_write(socket_, asio::buffer(writing_),
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                       self->OnWrite(ec);

@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <random>
 
@@ -114,6 +115,9 @@ Server::Server(ServerConfig* config, config::Registry* registry, std::string con
   for (size_t i = 0; i < dbs_.size(); ++i) {
     dbs_[i].set_on_expired(
         [this, db = static_cast<int>(i)](std::string_view key) { OnKeyExpired(db, key); });
+    dbs_[i].set_on_new([this, db = static_cast<int>(i)](std::string_view key) {
+      NotifyKeyspaceEvent(kNotifyNew, "new", key, db);
+    });
   }
   RegisterAllCommands(table_);
   for (const auto& r : config_->rename_commands) {
@@ -365,6 +369,10 @@ void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
   });
 }
 
+void Server::CloseListenersInChild() {
+  for (auto& a : acceptors_) ::close(a->native_handle());
+}
+
 void Server::AddClient(std::shared_ptr<Client> c) { clients_[c->id()] = std::move(c); }
 
 void Server::RemoveClient(uint64_t id) {
@@ -560,14 +568,17 @@ void Server::Reject(Client& client, const ResolvedCommand* cmd,
                     std::string_view error) {
   if (client.tx().active) client.tx().aborted = true;
   if (cmd != nullptr) ++command_stats_[cmd->full_name].rejected_calls;
+  const size_t reply_start = writer.buffer()->size();
   if (cmd != nullptr && cmd->spec->name == "exec") {
     // A rejected EXEC still ends the transaction (execCommandAbort).
     DiscardTransaction(client);
     writer.Error("EXECABORT Transaction discarded because of: " + WithoutErrPrefix(error));
     if (!monitors_.empty()) FeedMonitors(client, args, UnixUs());
-    return;
+  } else {
+    writer.Error(error);
   }
-  writer.Error(error);
+  // Rejections count as error replies too (INFO errorstats), as in Redis 7.
+  stats_.RecordErrorReply(std::string_view(*writer.buffer()).substr(reply_start + 1));
 }
 
 bool Server::Resolve(Client& client, const std::vector<std::string>& args, resp::Writer& writer,
@@ -612,9 +623,6 @@ bool Server::CheckContext(Client& client, const ResolvedCommand& cmd,
     Reject(client, &cmd, args, writer, errors::kNoAuth);
     return false;
   }
-  // MISCONF: after a failed background save (or AOF write), writes, and
-  // PING as Redis does, are refused until persistence works again.
-  if (((run.flags & kCmdWrite) || cmd.spec->name == "ping") && !client.is_master()) {
   // DEBUG is a protected command (enable-debug-command, "no" by default).
   if (cmd.spec->name == "debug" && !client.is_master()) {
     const std::string& allow = config_->enable_debug_command;
@@ -626,6 +634,9 @@ bool Server::CheckContext(Client& client, const ResolvedCommand& cmd,
       return false;
     }
   }
+  // MISCONF: after a failed background save (or AOF write), writes, and
+  // PING as Redis does, are refused until persistence works again.
+  if (((run.flags & kCmdWrite) || cmd.spec->name == "ping") && !client.is_master()) {
     std::string refusal = persistence_->WriteRefusal();
     if (!refusal.empty()) {
       Reject(client, &cmd, args, writer, refusal);
@@ -703,7 +714,10 @@ void Server::Call(Client& client, const ResolvedCommand& cmd,
   cs.usec += static_cast<uint64_t>(duration);
   // A reply that begins with '-' means the command itself failed.
   const std::string& out = *writer.buffer();
-  if (out.size() > reply_start && out[reply_start] == '-') ++cs.failed_calls;
+  if (out.size() > reply_start && out[reply_start] == '-') {
+    ++cs.failed_calls;
+    stats_.RecordErrorReply(std::string_view(out).substr(reply_start + 1), client.is_master());
+  }
   // EXEC is logged through the commands it runs (Redis's skip_slowlog).
   if (cmd.spec->name != "exec") RecordSlowlog(client, args, duration);
   // Fed after the command ran, as Redis 7.0's call(): a transaction shows as
@@ -766,6 +780,7 @@ void Server::ArmSignals() {
 }
 
 void Server::Cron() {
+  stats_.CronSample(MonotonicMs());  // instantaneous_* and the memory peak
   persistence_->Cron();
   replication_->Cron();
   if (!postponed_.empty() || client_pause_ != PauseMode::kNone) {

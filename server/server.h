@@ -7,11 +7,13 @@
 
 #include <boost/asio.hpp>
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/config/registry.h"
@@ -44,6 +46,21 @@ struct SlowlogEntry {
   std::string client_name;
 };
 
+// Redis's trackInstantaneousMetric: the growth rate of a counter per second,
+// the mean of its last 16 samples (one per 100 ms cron tick).
+struct InstantaneousMetric {
+  void Track(uint64_t reading, int64_t now_ms);
+  double PerSecond() const;
+
+  static constexpr size_t kSamples = 16;
+  int64_t last_sample_ms = 0;
+  uint64_t last_reading = 0;
+  std::array<double, kSamples> samples{};
+  size_t next = 0;
+};
+
+// Counters for INFO (CONFIG RESETSTAT zeroes them all). The methods are in
+// server/commands/info_util.cc, beside the INFO code that reads them.
 struct ServerStats {
   uint64_t total_connections_received = 0;
   uint64_t total_commands_processed = 0;
@@ -53,6 +70,27 @@ struct ServerStats {
   uint64_t keyspace_misses = 0;
   uint64_t total_net_input_bytes = 0;
   uint64_t total_net_output_bytes = 0;
+  uint64_t total_reads_processed = 0;   // socket reads
+  uint64_t total_writes_processed = 0;  // socket writes
+  uint64_t total_forks = 0;
+  int64_t latest_fork_usec = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t unexpected_error_replies = 0;  // errors answered to our master's stream
+  std::map<std::string, uint64_t> error_counts;  // INFO errorstats, by error prefix
+  InstantaneousMetric inst_ops, inst_net_input, inst_net_output;
+
+  // An error reply was sent; `error` is its text without the leading '-'.
+  // Counted under its first word ("ERR", "WRONGTYPE"), looked for in the first
+  // 32 bytes, else "ERR", as Redis 7's afterErrorReply.
+  void RecordErrorReply(std::string_view error, bool to_master = false);
+  // A fork() for a background job took `usec` microseconds.
+  void RecordFork(int64_t usec) {
+    ++total_forks;
+    latest_fork_usec = usec;
+  }
+  // Once per cron tick: the instantaneous_* samples (every 100 ms) and the
+  // memory peak (process-wide, kept across CONFIG RESETSTAT as in Redis).
+  void CronSample(int64_t now_ms);
 };
 
 // Redis's protected mode: with no password and no explicit bind, only
@@ -130,6 +168,9 @@ class Server {
   Persistence& persistence() { return *persistence_; }
   Replication& replication() { return *replication_; }
   uint64_t NextClientId() { return next_client_id_++; }
+  // In a forked child: closes the listening sockets, so a child that
+  // outlives a killed parent does not keep the port from a restart.
+  void CloseListenersInChild();
   // Runs one command of our master's replication stream on the master
   // client: no reply, keys past their TTL still visible (the master sends
   // the DEL), never blocking.

@@ -1,7 +1,5 @@
 // Server administration: INFO CONFIG CLIENT COMMAND SLOWLOG OBJECT DEBUG MONITOR LASTSAVE
 // TIME SHUTDOWN.
-#include <malloc.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -11,6 +9,7 @@
 #include "common/util/strings.h"
 #include "server/command_table.h"
 #include "server/commands/debug_digest.h"
+#include "server/commands/info_util.h"
 #include "server/connection.h"
 #include "server/db/database.h"
 #include "server/errors.h"
@@ -19,126 +18,8 @@
 namespace vigil::server {
 namespace {
 
-std::string InfoServer(Server& s) {
-  int64_t uptime = (MonotonicMs() - s.start_ms()) / 1000;
-  return fmt::format(
-      "# Server\r\nredis_version:7.0.15\r\nvigil_version:{}\r\nredis_mode:standalone\r\n"
-      "os:Linux\r\narch_bits:64\r\nprocess_id:{}\r\nrun_id:{}\r\ntcp_port:{}\r\n"
-      "uptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nexecutable:\r\nconfig_file:{}\r\n",
-      VIGIL_VERSION, getpid(), s.run_id(), s.config().port, uptime, uptime / 86400,
-      s.config().hz, s.config_file());
-}
-
-std::string InfoClients(Server& s) {
-  return fmt::format("# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:{}\r\n",
-                     s.clients().size(), s.config().maxclients, s.blocking().blocked_clients());
-}
-
-std::string InfoStats(Server& s) {
-  const auto& st = s.stats();
-  return fmt::format(
-      "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
-      "total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n"
-      "expired_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\n"
-      "pubsub_patterns:{}\r\nsync_full:{}\r\nsync_partial_ok:{}\r\nsync_partial_err:{}\r\n",
-      st.total_connections_received, st.total_commands_processed, st.total_net_input_bytes,
-      st.total_net_output_bytes, st.rejected_connections, st.expired_keys, st.keyspace_hits,
-      st.keyspace_misses, s.pubsub().channel_count(), s.pubsub().pattern_count(),
-      s.replication().sync_full(), s.replication().sync_partial_ok(),
-      s.replication().sync_partial_err());
-}
-
-std::string InfoKeyspace(Server& s) {
-  std::string out = "# Keyspace\r\n";
-  for (size_t i = 0; i < s.dbs().size(); ++i) {
-    const auto& db = s.dbs()[i];
-    if (db.size() == 0) continue;
-    out += fmt::format("db{}:keys={},expires={},avg_ttl=0\r\n", i, db.size(), db.expires_size());
-  }
-  return out;
-}
-
-std::string HumanBytes(uint64_t n) {
-  const char* units[] = {"B", "K", "M", "G", "T"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  return u == 0 ? fmt::format("{}B", n) : fmt::format("{:.2f}{}", v, units[u]);
-}
-
-uint64_t RssBytes() {
-  long pages = 0, resident = 0;
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-    std::fclose(f);
-  }
-  return static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
-
-std::string InfoMemory(Server& s) {
-  struct mallinfo2 mi = mallinfo2();
-  uint64_t used = mi.uordblks + mi.hblkhd;
-  uint64_t rss = RssBytes();
-  return fmt::format(
-      "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
-      "used_memory_rss_human:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\n"
-      "maxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2f}\r\nmem_allocator:libc\r\n",
-      used, HumanBytes(used), rss, HumanBytes(rss), s.config().maxmemory,
-      HumanBytes(static_cast<uint64_t>(s.config().maxmemory)), s.config().maxmemory_policy,
-      used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0);
-}
-
-std::string InfoCpu(Server&) {
-  struct rusage self {};
-  getrusage(RUSAGE_SELF, &self);
-  auto secs = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
-  return fmt::format(
-      "# CPU\r\nused_cpu_sys:{:.6f}\r\nused_cpu_user:{:.6f}\r\nused_cpu_sys_children:0.000000"
-      "\r\nused_cpu_user_children:0.000000\r\n",
-      secs(self.ru_stime), secs(self.ru_utime));
-}
-
-std::string InfoCommandStats(Server& s) {
-  std::string out = "# Commandstats\r\n";
-  for (const auto& [name, cs] : s.command_stats()) {
-    double per = cs.calls ? static_cast<double>(cs.usec) / static_cast<double>(cs.calls) : 0.0;
-    out += fmt::format("cmdstat_{}:calls={},usec={},usec_per_call={:.2f},rejected_calls={},"
-                       "failed_calls={}\r\n",
-                       name, cs.calls, cs.usec, per, cs.rejected_calls, cs.failed_calls);
-  }
-  return out;
-}
-
-std::string InfoPersistence(Server& s) { return s.persistence().Info(); }
-std::string InfoReplication(Server& s) { return s.replication().Info(); }
-
 void CmdInfo(CommandContext& ctx) {
-  using Fn = std::string (*)(Server&);
-  const std::vector<std::pair<std::string, Fn>> sections = {
-      {"server", &InfoServer},     {"clients", &InfoClients},
-      {"memory", &InfoMemory},     {"persistence", &InfoPersistence},
-      {"stats", &InfoStats},       {"replication", &InfoReplication},
-      {"cpu", &InfoCpu},           {"commandstats", &InfoCommandStats},
-      {"keyspace", &InfoKeyspace}};
-  std::vector<std::string> wanted;
-  for (size_t i = 1; i < ctx.argc(); ++i) wanted.push_back(ToLower(ctx.args[i]));
-  auto has = [&wanted](const char* w) {
-    return std::find(wanted.begin(), wanted.end(), w) != wanted.end();
-  };
-  // "default" (and no argument) leaves out commandstats, as Redis does.
-  bool all = has("all") || has("everything");
-  bool dflt = wanted.empty() || has("default");
-  std::string out;
-  for (const auto& [name, fn] : sections) {
-    bool in_default = name != "commandstats";
-    if (!all && !(dflt && in_default) && !has(name.c_str())) continue;
-    if (!out.empty()) out += "\r\n";
-    out += fn(ctx.server);
-  }
-  ctx.reply.Verbatim(out);
+  ctx.reply.Verbatim(GenerateInfo(ctx.server, {ctx.args.begin() + 1, ctx.args.end()}));
 }
 
 void CmdConfigGet(CommandContext& ctx) {

@@ -29,6 +29,7 @@ Object* Database::Lookup(std::string_view key, int64_t now_ms) {
 Object& Database::Set(std::string_view key, Object obj, bool keep_ttl) {
   auto [stored, fresh] = map_.Upsert(key, std::move(obj));
   if (!fresh && !keep_ttl && !expires_.empty()) expires_.Erase(key);
+  if (fresh && on_new_) on_new_(key);
   return *stored;
 }
 

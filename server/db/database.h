@@ -23,8 +23,12 @@ class Database {
   // As Lookup, without touching the access time or expiring (OBJECT IDLETIME,
   // SCAN's type filter); the caller checks the TTL.
   const Object* Peek(std::string_view key) const { return map_.Find(key); }
-  // Inserts or replaces; the TTL is dropped unless keep_ttl.
+  // Inserts or replaces; the TTL is dropped unless keep_ttl. A key that did
+  // not exist reaches the on_new hook (the "new" keyspace event).
   Object& Set(std::string_view key, Object obj, bool keep_ttl = false);
+  // As Set for a key known to be absent, without the hook: loading an RDB
+  // (Redis's dbAddRDBLoad sends no event either).
+  void AddLoaded(std::string_view key, Object obj) { map_.Upsert(key, std::move(obj)); }
   bool Delete(std::string_view key);
   bool Exists(std::string_view key, int64_t now_ms) { return Lookup(key, now_ms) != nullptr; }
 
@@ -45,6 +49,7 @@ class Database {
   // Called with the key each time a key is removed because its TTL passed
   // (lazily or by the active cycle), before it is gone: notifications, stats.
   void set_on_expired(std::function<void(std::string_view)> fn) { on_expired_ = std::move(fn); }
+  void set_on_new(std::function<void(std::string_view)> fn) { on_new_ = std::move(fn); }
 
   // How a key whose TTL has passed is treated on access. A master deletes it
   // (kDelete). A replica waits for its master's DEL: its own clients do not
@@ -79,6 +84,7 @@ class Database {
   Dict<int64_t> expires_;
   uint64_t expire_cursor_ = 0;
   std::function<void(std::string_view)> on_expired_;
+  std::function<void(std::string_view)> on_new_;
   ExpiryMode expiry_mode_ = ExpiryMode::kDelete;
   std::mt19937_64 rng_{std::random_device{}()};
 };

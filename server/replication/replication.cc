@@ -305,6 +305,7 @@ void Replication::StartFullSync(CommandContext& ctx, Replica& r, bool legacy) {
   seldb_ = -1;
   RdbSaveInfo info{replid_, offset(), 0};
   const bool eof_format = r.capa_eof && !legacy;
+  const int64_t fork_start = MonotonicUs();
   const pid_t pid = fork();
   if (pid < 0) {
     close(fds[0]);
@@ -314,6 +315,7 @@ void Replication::StartFullSync(CommandContext& ctx, Replica& r, bool legacy) {
   }
   if (pid == 0) {
     close(fds[0]);
+    server_.CloseListenersInChild();
     log::SetRole('C');
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
@@ -321,6 +323,7 @@ void Replication::StartFullSync(CommandContext& ctx, Replica& r, bool legacy) {
     _exit(RunSyncChild(fds[1], server_.dbs(), server_.config(), info, eof_format));
   }
   close(fds[1]);
+  server_.stats().RecordFork(MonotonicUs() - fork_start);
   spdlog::info("Starting BGSAVE for SYNC with target: replicas sockets");
   spdlog::info("Background RDB transfer started by pid {}", pid);
   c.set_role(ClientClass::kReplica);

@@ -549,3 +549,34 @@ class KeyspaceNotifications(ServerCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class NewKeyEvents(ServerTestCase):
+    def test_new_event_precedes_the_command_event_as_redis(self):
+        # Checked against redis-server 7.0.15: 'n' (not part of 'A') sends
+        # "new" when a key is created, before the command's own event.
+        r = self.r
+        r.config_set("notify-keyspace-events", "En$g")
+        self.addCleanup(r.config_set, "notify-keyspace-events", "")
+        p = r.pubsub()
+        self.addCleanup(p.close)
+        p.psubscribe("__keyevent@*__:*")
+        self.assertEqual(p.get_message(timeout=1)["type"], "psubscribe")
+        r.set("a", 1)
+        r.set("a", 2)
+        r.rename("a", "b")
+        r.move("b", 1)
+        got = []
+        while True:
+            m = p.get_message(timeout=0.3)
+            if m is None:
+                break
+            got.append((m["channel"], m["data"]))
+        self.assertEqual(got, [
+            ("__keyevent@0__:new", "a"), ("__keyevent@0__:set", "a"),
+            ("__keyevent@0__:set", "a"),
+            ("__keyevent@0__:new", "b"), ("__keyevent@0__:rename_from", "a"),
+            ("__keyevent@0__:rename_to", "b"),
+            ("__keyevent@1__:new", "b"), ("__keyevent@0__:move_from", "b"),
+            ("__keyevent@1__:move_to", "b"),
+        ])
