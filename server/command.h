@@ -75,6 +75,10 @@ struct CommandContext {
   void DontPropagate() { propagate_override = true; }
 
   Database& db();
+  // Looks a key up for reading (any type) and counts it in keyspace_hits /
+  // keyspace_misses, as Redis's lookupKeyRead.
+  // `touch`: update the access time (not for TYPE, EXISTS, TTL, OBJECT).
+  class Object* LookupRead(std::string_view key, bool touch = true);
   size_t argc() const { return args.size(); }
 
   // Every command that changes a key reports it: WATCH invalidation and the

@@ -57,6 +57,12 @@ bool ProtectedModeRefuses(const ServerConfig& cfg, bool peer_is_loopback) {
 
 Database& CommandContext::db() { return server.db(client.db_index()); }
 
+Object* CommandContext::LookupRead(std::string_view key, bool touch) {
+  Object* o = touch ? db().Lookup(key, UnixMs()) : db().LookupNoTouch(key, UnixMs());
+  server.stats().RecordLookup(o != nullptr);
+  return o;
+}
+
 void CommandContext::KeyModified(std::string_view key) {
   server.SignalModifiedKey(client.db_index(), key);
 }

@@ -83,6 +83,8 @@ struct ServerStats {
   // Counted under its first word ("ERR", "WRONGTYPE"), looked for in the first
   // 32 bytes, else "ERR", as Redis 7's afterErrorReply.
   void RecordErrorReply(std::string_view error, bool to_master = false);
+  // A read lookup of a key (Redis's lookupKeyRead*): keyspace_hits/misses.
+  void RecordLookup(bool hit) { ++(hit ? keyspace_hits : keyspace_misses); }
   // A fork() for a background job took `usec` microseconds.
   void RecordFork(int64_t usec) {
     ++total_forks;

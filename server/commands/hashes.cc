@@ -36,7 +36,7 @@ HashValue::Limits Limits(CommandContext& ctx) {
 // the key is missing or holds another type (*wrongtype).
 HashValue* ReadHash(CommandContext& ctx, std::string_view key, bool* wrongtype) {
   Object* o = ctx.db().Lookup(key, UnixMs());
-  if (o) ++ctx.server.stats().keyspace_hits; else ++ctx.server.stats().keyspace_misses;
+  ctx.server.stats().RecordLookup(o != nullptr);
   *wrongtype = o && o->type() != ObjType::kHash;
   return o && !*wrongtype ? &o->hash() : nullptr;
 }

@@ -39,13 +39,13 @@ void CmdDel(CommandContext& ctx) {
 }
 
 void CmdExists(CommandContext& ctx) {
-  int64_t n = 0, now = UnixMs();
-  for (size_t i = 1; i < ctx.argc(); ++i) n += ctx.db().Exists(ctx.args[i], now) ? 1 : 0;
+  int64_t n = 0;
+  for (size_t i = 1; i < ctx.argc(); ++i) n += ctx.LookupRead(ctx.args[i], /*touch=*/false) ? 1 : 0;
   ctx.reply.Integer(n);
 }
 
 void CmdType(CommandContext& ctx) {
-  Object* o = ctx.db().Lookup(ctx.args[1], UnixMs());
+  Object* o = ctx.LookupRead(ctx.args[1], /*touch=*/false);
   ctx.reply.SimpleString(o ? TypeName(o->type()) : "none");
 }
 
@@ -156,8 +156,8 @@ void CmdPExpireAt(CommandContext& ctx) { GenericExpire(ctx, false, true); }
 
 // TTL family: -2 missing, -1 no TTL.
 void GenericTtl(CommandContext& ctx, bool ms, bool absolute) {
-  int64_t now = UnixMs();
-  if (!ctx.db().Lookup(ctx.args[1], now)) return ctx.reply.Integer(-2);
+  const int64_t now = UnixMs();
+  if (!ctx.LookupRead(ctx.args[1], /*touch=*/false)) return ctx.reply.Integer(-2);
   auto e = ctx.db().GetExpire(ctx.args[1]);
   if (!e) return ctx.reply.Integer(-1);
   int64_t v = absolute ? *e : std::max<int64_t>(0, *e - now);

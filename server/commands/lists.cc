@@ -30,7 +30,7 @@ struct ListLookup {
 ListLookup FindList(CommandContext& ctx, std::string_view key, bool read = false) {
   Object* o = ctx.db().Lookup(key, UnixMs());
   if (read) {
-    if (o) ++ctx.server.stats().keyspace_hits; else ++ctx.server.stats().keyspace_misses;
+    ctx.server.stats().RecordLookup(o != nullptr);
   }
   if (o == nullptr) return {};
   if (o->type() != ObjType::kList) return {nullptr, true};

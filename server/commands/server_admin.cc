@@ -320,28 +320,26 @@ void CmdSlowlogReset(CommandContext& ctx) {
   ctx.reply.SimpleString("OK");
 }
 
+// OBJECT looks keys up as Redis's objectCommandLookup: counted, not touched.
 void CmdObjectEncoding(CommandContext& ctx) {
-  Object* o = ctx.db().Lookup(ctx.args[2], UnixMs());
+  Object* o = ctx.LookupRead(ctx.args[2], /*touch=*/false);
   if (!o) return ctx.reply.Null();
   ctx.reply.Bulk(o->EncodingName());
 }
 
 void CmdObjectIdleTime(CommandContext& ctx) {
-  int64_t now = UnixMs();
-  // Look up without touching the access time.
-  auto exp = ctx.db().GetExpire(ctx.args[2]);
-  const Object* o = ctx.db().Peek(ctx.args[2]);
-  if (o == nullptr || (exp && *exp <= now)) return ctx.reply.Null();
-  ctx.reply.Integer(std::max<int64_t>(0, now / 1000 - o->lru_s));
+  const Object* o = ctx.LookupRead(ctx.args[2], /*touch=*/false);
+  if (o == nullptr) return ctx.reply.Null();
+  ctx.reply.Integer(std::max<int64_t>(0, UnixMs() / 1000 - o->lru_s));
 }
 
 void CmdObjectRefCount(CommandContext& ctx) {
-  if (!ctx.db().Lookup(ctx.args[2], UnixMs())) return ctx.reply.Null();
+  if (!ctx.LookupRead(ctx.args[2], /*touch=*/false)) return ctx.reply.Null();
   ctx.reply.Integer(1);
 }
 
 void CmdObjectFreq(CommandContext& ctx) {
-  if (!ctx.db().Lookup(ctx.args[2], UnixMs())) return ctx.reply.Null();
+  if (!ctx.LookupRead(ctx.args[2], /*touch=*/false)) return ctx.reply.Null();
   ctx.reply.Error(
       "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
       "that when switching between policies at runtime LRU and LFU data will take some time to "

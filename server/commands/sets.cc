@@ -32,7 +32,7 @@ size_t MaxIntsetEntries(CommandContext& ctx) {
 SetValue* LookupSet(CommandContext& ctx, std::string_view key, bool read, bool* wrongtype) {
   Object* o = ctx.db().Lookup(key, UnixMs());
   if (read) {
-    if (o) ++ctx.server.stats().keyspace_hits; else ++ctx.server.stats().keyspace_misses;
+    ctx.server.stats().RecordLookup(o != nullptr);
   }
   *wrongtype = o && o->type() != ObjType::kSet;
   return o && !*wrongtype ? &o->set() : nullptr;

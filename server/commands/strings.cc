@@ -37,12 +37,17 @@ std::optional<long double> ParseIncrFloat(std::string_view s) {
   return std::nullopt;
 }
 
-// Looks up a string; sets *wrongtype when the key holds another type.
-Object* LookupString(CommandContext& ctx, std::string_view key, bool* wrongtype) {
+// Looks up a string; sets *wrongtype when the key holds another type. Only
+// a read lookup counts in keyspace_hits/misses: Redis's lookupKeyWrite
+// (APPEND, INCR..., SETRANGE) does not.
+Object* LookupString(CommandContext& ctx, std::string_view key, bool* wrongtype,
+                     bool read = true) {
   Object* o = ctx.db().Lookup(key, UnixMs());
   *wrongtype = o != nullptr && o->type() != ObjType::kString;
   if (*wrongtype) return nullptr;
-  if (o) ++ctx.server.stats().keyspace_hits; else ++ctx.server.stats().keyspace_misses;
+  if (read) {
+    ctx.server.stats().RecordLookup(o != nullptr);
+  }
   return o;
 }
 
@@ -138,7 +143,8 @@ void CmdSet(CommandContext& ctx) {
     if (!when) return;
   }
   bool wrongtype = false;
-  Object* cur = ctx.db().Lookup(a[1], UnixMs());
+  // SET ... GET reads the old value: a counted read lookup, as GET.
+  Object* cur = get ? ctx.LookupRead(a[1]) : ctx.db().Lookup(a[1], UnixMs());
   wrongtype = cur && cur->type() != ObjType::kString;
   if (get && wrongtype) {
     ctx.reply.Error(errors::kWrongType);
@@ -263,9 +269,8 @@ void CmdPSetEx(CommandContext& ctx) { SetWithExpire(ctx, ExpireUnit::kPx, "psete
 
 void CmdMGet(CommandContext& ctx) {
   ctx.reply.ArrayHeader(static_cast<int64_t>(ctx.argc() - 1));
-  int64_t now = UnixMs();
   for (size_t i = 1; i < ctx.argc(); ++i) {
-    Object* o = ctx.db().Lookup(ctx.args[i], now);
+    Object* o = ctx.LookupRead(ctx.args[i]);
     if (o && o->type() == ObjType::kString) ctx.reply.Bulk(o->str()); else ctx.reply.Null();
   }
 }
@@ -287,7 +292,7 @@ void CmdMSetNx(CommandContext& ctx) {
 
 void CmdAppend(CommandContext& ctx) {
   bool wrongtype;
-  Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
+  Object* o = LookupString(ctx, ctx.args[1], &wrongtype, /*read=*/false);
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
   if (!o) {
     StoreString(ctx, ctx.args[1], ctx.args[2], false);
@@ -310,7 +315,7 @@ void CmdStrLen(CommandContext& ctx) {
 
 void IncrBy(CommandContext& ctx, int64_t delta) {
   bool wrongtype;
-  Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
+  Object* o = LookupString(ctx, ctx.args[1], &wrongtype, /*read=*/false);
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
   int64_t cur = 0;
   if (o) {
@@ -348,7 +353,7 @@ void CmdDecrBy(CommandContext& ctx) {
 
 void CmdIncrByFloat(CommandContext& ctx) {
   bool wrongtype;
-  Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
+  Object* o = LookupString(ctx, ctx.args[1], &wrongtype, /*read=*/false);
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
   long double cur = 0;
   if (o) {
@@ -398,7 +403,7 @@ void CmdSetRange(CommandContext& ctx) {
   if (*off < 0) return ctx.reply.Error("ERR offset is out of range");
   const std::string& val = ctx.args[3];
   bool wrongtype;
-  Object* o = LookupString(ctx, ctx.args[1], &wrongtype);
+  Object* o = LookupString(ctx, ctx.args[1], &wrongtype, /*read=*/false);
   if (wrongtype) return ctx.reply.Error(errors::kWrongType);
   if (!val.empty() && !StringLengthOk(ctx, *off, val.size())) return;
   if (!o) {
@@ -467,7 +472,7 @@ void CmdLcs(CommandContext& ctx) {
   std::string strs[2];
   for (int k = 0; k < 2; ++k) {
     const Object* o = ctx.db().Lookup(args[1 + k], UnixMs());
-    if (o) ++ctx.server.stats().keyspace_hits; else ++ctx.server.stats().keyspace_misses;
+    ctx.server.stats().RecordLookup(o != nullptr);
     if (o && o->type() != ObjType::kString) {
       return ctx.reply.Error("ERR The specified keys must contain string values");
     }

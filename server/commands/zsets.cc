@@ -51,7 +51,7 @@ ZSetValue* FindZSet(CommandContext& ctx, std::string_view key, bool for_write, b
     return nullptr;
   }
   if (!for_write) {
-    if (o) ++ctx.server.stats().keyspace_hits; else ++ctx.server.stats().keyspace_misses;
+    ctx.server.stats().RecordLookup(o != nullptr);
   }
   return o ? &o->zset() : nullptr;
 }

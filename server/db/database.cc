@@ -26,6 +26,11 @@ Object* Database::Lookup(std::string_view key, int64_t now_ms) {
   return o;
 }
 
+Object* Database::LookupNoTouch(std::string_view key, int64_t now_ms) {
+  if (ExpireIfNeeded(key, now_ms)) return nullptr;
+  return map_.Find(key);
+}
+
 Object& Database::Set(std::string_view key, Object obj, bool keep_ttl) {
   auto [stored, fresh] = map_.Upsert(key, std::move(obj));
   if (!fresh && !keep_ttl && !expires_.empty()) expires_.Erase(key);

@@ -20,6 +20,9 @@ class Database {
   // Looks a key up, deleting it first if its TTL has passed. `now_ms` is Unix
   // time in milliseconds. Updates the access time.
   Object* Lookup(std::string_view key, int64_t now_ms);
+  // As Lookup, leaving the access time alone (TYPE, EXISTS, TTL, OBJECT: Redis's
+  // LOOKUP_NOTOUCH).
+  Object* LookupNoTouch(std::string_view key, int64_t now_ms);
   // As Lookup, without touching the access time or expiring (OBJECT IDLETIME,
   // SCAN's type filter); the caller checks the TTL.
   const Object* Peek(std::string_view key) const { return map_.Find(key); }

@@ -90,6 +90,12 @@ class ServerInfo(unittest.TestCase):
         self.both("SELECT", 0)
         self.both("GET", "plain")
         self.both("GET", "missing")
+        # Read lookups count as hits/misses; write lookups (INCR, APPEND) do not.
+        for cmd in (("MGET", "plain", "missing"), ("EXISTS", "list"), ("TYPE", "nope"),
+                    ("TTL", "volatile"), ("STRLEN", "plain"),
+                    ("SET", "s", "1", "GET"),
+                    ("APPEND", "s", "x"), ("INCR", "counter"), ("LRANGE", "list", 0, -1)):
+            self.both(*cmd)
         self.both("INCR", "plain")              # ERR not an integer
         self.both("LPUSH", "plain", "x")        # WRONGTYPE
         self.both("NOSUCHCOMMAND", "a")         # ERR unknown command (rejected)
@@ -129,7 +135,7 @@ class ServerInfo(unittest.TestCase):
         for field in ["connected_clients", "blocked_clients", "maxclients", "redis_version",
                       "redis_mode", "os", "arch_bits", "hz", "configured_hz", "config_file",
                       "cluster_enabled", "total_error_replies", "unexpected_error_replies",
-                      "keyspace_misses", "mem_allocator", "maxmemory",
+                      "keyspace_hits", "keyspace_misses", "mem_allocator", "maxmemory",
                       "maxmemory_policy", "total_forks", "evicted_keys", "pubsub_channels"]:
             if field == "mem_allocator":
                 self.assertEqual(ours[field], "libc")
@@ -158,7 +164,8 @@ class ServerInfo(unittest.TestCase):
         for db in ("db0", "db3"):
             ours_counts = ours[db].split(",")
             self.assertEqual(ours_counts[:2], theirs[db].split(",")[:2])
-            self.assertEqual(ours_counts[:2], ["keys=3", "expires=1"])
+            # db0 also holds the keys the lookup commands of make_state made.
+            self.assertEqual(ours_counts[:2], ["keys=5" if db == "db0" else "keys=3", "expires=1"])
             # The one volatile key has about 1000 s left.
             avg_ttl = int(ours_counts[2].split("=")[1])
             self.assertTrue(990000 < avg_ttl <= 1000000, avg_ttl)
