@@ -175,7 +175,12 @@ void CmdPersist(CommandContext& ctx) {
   ctx.reply.Integer(1);
 }
 
-void CmdTouch(CommandContext& ctx) { CmdExists(ctx); }
+// TOUCH counts as EXISTS does but updates the access time.
+void CmdTouch(CommandContext& ctx) {
+  int64_t n = 0;
+  for (size_t i = 1; i < ctx.argc(); ++i) n += ctx.LookupRead(ctx.args[i]) ? 1 : 0;
+  ctx.reply.Integer(n);
+}
 
 void GenericRename(CommandContext& ctx, bool nx) {
   int64_t now = UnixMs();
