@@ -502,6 +502,23 @@ class BigSync(unittest.TestCase):
         self.assertEqual(*digests(mc, rc))
 
 
+class UnderLoad(unittest.TestCase):
+    def test_replica_equals_master_after_a_mixed_benchmark(self):
+        cl = Cluster(self)
+        m = cl.vigil()
+        mc = cl.client(m)
+        r, rc = cl.replica_of(m)
+        res = subprocess.run(
+            ["redis-benchmark", "-p", str(m.port), "-c", "20", "-n", "20000", "-P", "16",
+             "-r", "1000", "-q", "-t",
+             "set,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset"],
+            capture_output=True, text=True, timeout=120)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        wait_for(lambda: in_sync(mc, rc), timeout=20, what="replica in sync")
+        self.assertGreater(mc.dbsize(), 1000)
+        self.assertEqual(*digests(mc, rc))
+
+
 class Handshake(unittest.TestCase):
     def test_announced_address_is_what_the_master_shows(self):
         cl = Cluster(self)
