@@ -174,13 +174,18 @@ bool Server::DeferUntilAofWritten(Client& client) {
     aof_flush_posted_ = true;
     // Runs after the handlers already queued (other clients' reads in this
     // turn), so one write + fsync covers all their commands.
+    // Posted twice: the first pass lands behind the commands other clients'
+    // reads queued meanwhile, so one write + fsync covers them all (with a
+    // single post, every cycle split into two fsyncs).
     boost::asio::post(io_, [this] {
-      aof_flush_posted_ = false;
-      persistence_->BeforeReply();
-      std::vector<std::weak_ptr<Client>> waiters;
-      waiters.swap(aof_waiters_);
-      for (auto& w : waiters)
-        if (auto c = w.lock()) c->FlushNow();
+      boost::asio::post(io_, [this] {
+        aof_flush_posted_ = false;
+        persistence_->BeforeReply();
+        std::vector<std::weak_ptr<Client>> waiters;
+        waiters.swap(aof_waiters_);
+        for (auto& w : waiters)
+          if (auto c = w.lock()) c->FlushNow();
+      });
     });
   }
   return true;
@@ -373,10 +378,6 @@ void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
     }
     Accept(acceptor);
   });
-}
-
-void Server::CloseListenersInChild() {
-  for (auto& a : acceptors_) ::close(a->native_handle());
 }
 
 void Server::AddClient(std::shared_ptr<Client> c) { clients_[c->id()] = std::move(c); }

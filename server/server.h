@@ -170,9 +170,8 @@ class Server {
   Persistence& persistence() { return *persistence_; }
   Replication& replication() { return *replication_; }
   uint64_t NextClientId() { return next_client_id_++; }
-  // In a forked child: closes the listening sockets, so a child that
-  // outlives a killed parent does not keep the port from a restart.
-  void CloseListenersInChild();
+  // True while EXEC runs its queue (background saves wait until it ends).
+  bool in_exec() const { return exec_propagating_; }
   // Runs one command of our master's replication stream on the master
   // client: no reply, keys past their TTL still visible (the master sends
   // the DEL), never blocking.

@@ -41,8 +41,9 @@ void CmdBgRewriteAof(CommandContext& ctx) {
 
 void RegisterPersistenceCommands(CommandTable& table) {
   table.Add({"save", 1, kCmdAdmin | kCmdNoMulti, 0, 0, 0, &CmdSave})
-      .Add({"bgsave", -1, kCmdAdmin | kCmdNoMulti, 0, 0, 0, &CmdBgSave})
-      .Add({"bgrewriteaof", 1, kCmdAdmin | kCmdNoMulti, 0, 0, 0, &CmdBgRewriteAof});
+      // BGSAVE and BGREWRITEAOF may be queued: inside EXEC they are scheduled.
+      .Add({"bgsave", -1, kCmdAdmin | kCmdNoScript, 0, 0, 0, &CmdBgSave})
+      .Add({"bgrewriteaof", 1, kCmdAdmin | kCmdNoScript, 0, 0, 0, &CmdBgRewriteAof});
 }
 
 }  // namespace vigil::server

@@ -38,8 +38,8 @@ void CmdConfigSet(CommandContext& ctx) {
   for (size_t i = 2; i + 1 < ctx.argc(); i += 2) pairs.emplace_back(ctx.args[i], ctx.args[i + 1]);
   Status st = ctx.server.registry().Set(pairs, ctx.client.peer_is_loopback());
   if (!st.ok()) return ctx.reply.Error(st.message());
-  // appendonly takes effect at once: turning it on writes the AOF base
-  // from memory before OK.
+  // appendonly takes effect at once: turning it on starts the background
+  // rewrite that writes the first base (as Redis 7.0); off stops the AOF.
   ServerConfig& cfg = ctx.server.config();
   if (Status ap = ctx.server.persistence().SetAppendOnly(cfg.appendonly); !ap.ok()) {
     spdlog::warn("{}", ap.message());

@@ -209,6 +209,8 @@ Status Writer::Open(const std::string& path) {
   struct stat st{};
   size_ = fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
   unsynced_ = false;
+  last_write_ok_ = true;
+  last_write_error_.clear();
   return Status::Ok();
 }
 

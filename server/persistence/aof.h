@@ -58,7 +58,8 @@ void AppendCommand(std::string* out, const std::vector<std::string>& args);
 class CommandReader {
  public:
   enum class Result { kCommand, kEof, kTruncated, kBadFormat };
-  explicit CommandReader(std::FILE* f) : f_(f) {}
+  // `start`: the file offset `f` is at (commands after an RDB preamble).
+  explicit CommandReader(std::FILE* f, uint64_t start = 0) : f_(f), offset_(start), valid_(start) {}
   Result Next(std::vector<std::string>* args);
   // Offset just after the last complete command (where --fix truncates).
   uint64_t valid_up_to() const { return valid_; }
@@ -85,6 +86,8 @@ class Writer {
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
+  // Opens `path` for appending (creating it) and clears a remembered write
+  // error, as Redis does when the AOF is reopened.
   Status Open(const std::string& path);
   void Close();
   bool is_open() const { return fd_ >= 0; }

@@ -12,6 +12,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
+
+#include <boost/asio/post.hpp>
 
 #include "common/config/config_file.h"
 #include "common/log/logging.h"
@@ -80,6 +83,15 @@ Status WriteCommandBase(const std::vector<Database>& dbs, const std::string& pat
   return config::WriteFileAtomically(path, out);
 }
 
+StatusOr<aof::Manifest> ReadManifest(const std::string& path) {
+  std::ifstream mf(path);
+  std::stringstream ss;
+  ss << mf.rdbuf();
+  auto m = aof::Manifest::Parse(ss.str());
+  if (!m.ok()) return Status::Error(m.message() + " (" + path + ")");
+  return m;
+}
+
 }  // namespace
 
 Persistence::Persistence(Server& server) : server_(server), snap_(&server.config()) {}
@@ -87,9 +99,31 @@ Persistence::~Persistence() = default;
 
 std::string Persistence::AofDir() const { return server_.config().appenddirname; }
 
+std::string Persistence::ManifestPath() const {
+  return AofDir() + "/" + aof::ManifestName(server_.config().appendfilename);
+}
+
+// Where the rewrite child writes the new base (named after the parent, so a
+// leftover from a crash is recognisable and overwritten next time).
+std::string Persistence::TempBasePath() const {
+  return AofDir() + "/temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof";
+}
+
+// Redis's temporary INCR file: the writes made while the first base of an
+// AOF enabled at run time is written. Not in the manifest until then.
+std::string Persistence::TempIncrPath() const {
+  return AofDir() + "/temp-" + server_.config().appendfilename + ".incr";
+}
+
+Status Persistence::CreateAofDir() const {
+  std::error_code ec;
+  std::filesystem::create_directories(AofDir(), ec);
+  if (ec) return Status::Error("Can't open or create append-only dir " + AofDir() + ": " + ec.message());
+  return Status::Ok();
+}
+
 Status Persistence::PersistManifest() {
-  return config::WriteFileAtomically(AofDir() + "/" + aof::ManifestName(server_.config().appendfilename),
-                                     manifest_.Format());
+  return config::WriteFileAtomically(ManifestPath(), manifest_.Format());
 }
 
 Status Persistence::OpenIncr(int64_t seq) {
@@ -111,25 +145,25 @@ Status Persistence::Load(const Replay& replay) {
   const int64_t start = MonotonicMs();
   Status st;
   if (cfg.appendonly) {
-    std::error_code ec;
-    std::filesystem::create_directories(AofDir(), ec);
-    if (ec) {
-      loading_ = false;
-      return Status::Error("Can't open or create append-only dir " + AofDir() + ": " + ec.message());
-    }
-    const std::string manifest = AofDir() + "/" + aof::ManifestName(cfg.appendfilename);
-    if (FileExists(manifest)) {
+    if (OldAofNeedsUpgrade()) st = UpgradeOldAof();
+    if (st.ok()) st = CreateAofDir();
+    if (!st.ok()) {
+      // Nothing else: the AOF (or its absence) is the truth.
+    } else if (FileExists(ManifestPath())) {
       st = LoadAof(replay);
     } else {
-      // No AOF yet: start from the RDB if there is one, then write the AOF
-      // from memory so the data is not lost when the AOF takes over.
+      // No AOF yet: start from the RDB if there is one (Redis 7.0 would
+      // start empty), then give the AOF its base before serving, so the
+      // data is not lost when the AOF takes over.
+      bool rdb_loaded = false;
       if (FileExists(cfg.dbfilename)) {
         auto r = LoadRdbFile(cfg.dbfilename, &server_.dbs(), cfg, true);
         if (!r.ok()) st = r.status();
+        rdb_loaded = r.ok();
       }
-      if (st.ok()) st = CreateAofFromMemory();
+      if (st.ok()) st = CreateBaseOnStart(rdb_loaded);
     }
-    aof_on_ = st.ok();
+    aof_state_ = st.ok() ? AofState::kOn : AofState::kOff;
   } else if (FileExists(cfg.dbfilename)) {
     // A replica keeps keys past their TTL: its master decides.
     auto r = LoadRdbFile(cfg.dbfilename, &server_.dbs(), cfg, cfg.replicaof_host.empty());
@@ -150,14 +184,41 @@ Status Persistence::Load(const Replay& replay) {
   return st;
 }
 
+// Redis 7.0's test for an upgrade from a single-file AOF (appendfilename in
+// dir): no AOF directory, or no manifest in it, or a manifest naming only
+// that file as base while the file is not in the directory yet (a crash
+// between the two steps of UpgradeOldAof).
+bool Persistence::OldAofNeedsUpgrade() const {
+  const std::string& old_name = server_.config().appendfilename;
+  if (!FileExists(old_name)) return false;
+  if (!FileExists(AofDir()) || !FileExists(ManifestPath())) return true;
+  auto m = ReadManifest(ManifestPath());
+  if (!m.ok()) return false;  // LoadAof reports it
+  return m->base() != nullptr && m->incrs().empty() && m->base()->name == old_name &&
+         !FileExists(AofDir() + "/" + old_name);
+}
+
+// aofUpgradePrepare: the old file becomes the base (seq 1) of a new
+// manifest, written first, then the file moves into the directory. A crash
+// between the steps is retried by the next start.
+Status Persistence::UpgradeOldAof() {
+  const std::string& old_name = server_.config().appendfilename;
+  VIGIL_RETURN_IF_ERROR(CreateAofDir());
+  manifest_ = aof::Manifest{};
+  manifest_.files.push_back({old_name, 1, aof::FileType::kBase});
+  VIGIL_RETURN_IF_ERROR(PersistManifest());
+  if (std::rename(old_name.c_str(), (AofDir() + "/" + old_name).c_str()) != 0) {
+    return Status::Error("Error trying to move the old AOF file " + old_name + " into dir " +
+                         AofDir() + ": " + std::strerror(errno));
+  }
+  spdlog::info("Successfully migrated an old-style AOF file ({}) into the AOF directory ({}).",
+               old_name, AofDir());
+  return Status::Ok();
+}
+
 Status Persistence::LoadAof(const Replay& replay) {
-  const ServerConfig& cfg = server_.config();
-  const std::string mpath = AofDir() + "/" + aof::ManifestName(cfg.appendfilename);
-  std::ifstream mf(mpath);
-  std::stringstream ss;
-  ss << mf.rdbuf();
-  auto m = aof::Manifest::Parse(ss.str());
-  if (!m.ok()) return Status::Error(m.message() + " (" + mpath + ")");
+  auto m = ReadManifest(ManifestPath());
+  if (!m.ok()) return m.status();
   manifest_ = std::move(*m);
   const int64_t start = MonotonicMs();
   auto incrs = manifest_.incrs();
@@ -172,32 +233,49 @@ Status Persistence::LoadAof(const Replay& replay) {
   if (const auto* base = manifest_.base()) aof_base_size_ = FileSize(AofDir() + "/" + base->name);
   // Keep appending to the last INCR file (or start the first one).
   incrs = manifest_.incrs();
-  Status st = OpenIncr(incrs.empty() ? manifest_.next_incr_seq() : incrs.back()->seq);
-  if (st.ok() && incrs.empty()) st = PersistManifest();
-  return st;
+  const int64_t seq = incrs.empty() ? manifest_.next_incr_seq() : incrs.back()->seq;
+  VIGIL_RETURN_IF_ERROR(OpenIncr(seq));
+  if (incrs.empty()) VIGIL_RETURN_IF_ERROR(PersistManifest());
+  spdlog::info("{} AOF incr file {} on server start", incrs.empty() ? "Creating" : "Opening",
+               aof::IncrName(server_.config().appendfilename, seq));
+  return Status::Ok();
 }
 
 Status Persistence::LoadAofFile(const std::string& path, bool is_base, bool last,
                                 const Replay& replay) {
   const ServerConfig& cfg = server_.config();
   if (!FileExists(path)) return Status::Error("The AOF file " + path + " doesn't exist");
-  if (FileSize(path) == 0) return Status::Ok();
+  const uint64_t size = FileSize(path);
+  if (size == 0) return Status::Ok();
+  // A base may be an RDB image; an old-style AOF is an RDB preamble followed
+  // by the commands written after it.
+  uint64_t start = 0;
   if (is_base && StartsWithRdbMagic(path)) {
+    spdlog::info("Reading RDB base file on AOF loading...");
     auto r = LoadRdbFile(path, &server_.dbs(), cfg, true);
-    if (!r.ok()) return Status::Error("Error reading the RDB base file " + path + ": " + r.message());
+    if (!r.ok()) {
+      return Status::Error("Error reading the RDB base file " + path + ": " + r.message());
+    }
     spdlog::info("DB loaded from base file {}: {} keys", path, r->keys_loaded);
-    return Status::Ok();
+    if (r->end_offset >= size) return Status::Ok();
+    spdlog::info("Reading the remaining AOF tail...");
+    start = r->end_offset;
   }
   std::FILE* f = std::fopen(path.c_str(), "r");
   if (f == nullptr) return Status::Error("Fatal error: can't open the append log file " + path + " for reading: " + std::strerror(errno));
-  aof::CommandReader reader(f);
+  if (std::fseek(f, static_cast<long>(start), SEEK_SET) != 0) {
+    std::fclose(f);
+    return Status::Error("Unrecoverable error reading the append only file " + path + ": " +
+                         std::strerror(errno));
+  }
+  aof::CommandReader reader(f, start);
   std::vector<std::string> args;
   int db = 0;
-  uint64_t valid_before_multi = 0;
+  uint64_t valid_before_multi = start;
   bool in_multi = false;
   uint64_t commands = 0;
   aof::CommandReader::Result res;
-  uint64_t before = 0;  // offset before the command just read
+  uint64_t before = start;  // offset before the command just read
   while ((res = reader.Next(&args)) == aof::CommandReader::Result::kCommand) {
     const uint64_t command_start = before;
     before = reader.valid_up_to();
@@ -255,27 +333,35 @@ Status Persistence::LoadAofFile(const std::string& path, bool is_base, bool last
   return Status::Ok();
 }
 
-Status Persistence::CreateAofFromMemory() {
+// Redis writes the base of a new AOF synchronously at startup (before
+// serving). When the data came from dump.rdb, that file already is the base:
+// a hard link makes it one without writing the dataset again.
+Status Persistence::CreateBaseOnStart(bool rdb_loaded) {
   const ServerConfig& cfg = server_.config();
   manifest_ = aof::Manifest{};
   const int64_t seq = 1;
-  const bool rdb = cfg.aof_use_rdb_preamble;
+  const bool rdb = rdb_loaded || cfg.aof_use_rdb_preamble;
   const std::string base = aof::BaseName(cfg.appendfilename, seq, rdb);
-  Status st = rdb ? WriteRdbFile(server_.dbs(), AofDir() + "/" + base, cfg)
-                  : WriteCommandBase(server_.dbs(), AofDir() + "/" + base);
+  const std::string path = AofDir() + "/" + base;
+  std::remove(path.c_str());  // a leftover of a start that crashed before its manifest
+  Status st;
+  if (!rdb_loaded || link(cfg.dbfilename.c_str(), path.c_str()) != 0) {
+    st = rdb ? WriteRdbFile(server_.dbs(), path, cfg) : WriteCommandBase(server_.dbs(), path);
+  }
   VIGIL_RETURN_IF_ERROR(st);
   manifest_.files.push_back({base, seq, aof::FileType::kBase});
-  aof_base_size_ = FileSize(AofDir() + "/" + base);
+  aof_base_size_ = FileSize(path);
   VIGIL_RETURN_IF_ERROR(OpenIncr(1));
   VIGIL_RETURN_IF_ERROR(PersistManifest());
   spdlog::info("Creating AOF base file {} on server start", base);
+  spdlog::info("Creating AOF incr file {} on server start", aof::IncrName(cfg.appendfilename, 1));
   return Status::Ok();
 }
 
 // ---------------------------------------------------------------- writing
 
 void Persistence::Feed(int db, const std::vector<std::string>& args) {
-  if (!aof_on_ || loading_ || !writer_) return;
+  if (!AofWriting() || loading_) return;
   std::string out;
   if (db != aof_selected_db_) {
     aof::AppendCommand(&out, {"SELECT", std::to_string(db)});
@@ -286,7 +372,7 @@ void Persistence::Feed(int db, const std::vector<std::string>& args) {
 }
 
 void Persistence::BeforeReply() {
-  if (!aof_on_ || !writer_ || !writer_->has_pending()) return;
+  if (!AofWriting() || !writer_->has_pending()) return;
   auto policy = aof::ParseFsync(server_.config().appendfsync).value_or(aof::Fsync::kEverySec);
   Status st = writer_->Flush(policy);
   if (!st.ok()) {
@@ -307,7 +393,7 @@ std::string Persistence::WriteRefusal() const {
            "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about "
            "the RDB error.";
   }
-  if (aof_on_ && writer_ && !writer_->last_write_ok()) {
+  if (AofWriting() && !writer_->last_write_ok()) {
     return "MISCONF Errors writing to the AOF file: " + writer_->last_write_error();
   }
   return "";
@@ -338,6 +424,10 @@ StatusOr<std::string> Persistence::BackgroundSave(bool schedule) {
     if (schedule) return std::string("Background saving scheduled");  // Redis: already running
     return Status::Error("ERR Background save already in progress");
   }
+  if (server_.in_exec()) {
+    snap_.set_bgsave_scheduled(true);
+    return std::string("Background saving scheduled");
+  }
   if (rewrite_pid_ > 0) {
     if (schedule) {
       snap_.set_bgsave_scheduled(true);
@@ -353,33 +443,72 @@ StatusOr<std::string> Persistence::BackgroundSave(bool schedule) {
 
 StatusOr<std::string> Persistence::BackgroundRewriteAof() {
   if (rewrite_pid_ > 0) return Status::Error("ERR Background append only file rewriting already in progress");
-  if (snap_.bgsave_in_progress()) {
-    rewrite_scheduled_ = true;
-    return std::string("Background append only file rewriting scheduled");
-  }
-  if (!aof_on_) {
+  if (aof_state_ == AofState::kOff) {
     // Redis rewrites a file even with appendonly off; vigil's AOF lives only
     // while enabled, so the equivalent is a new base when it is turned on.
     return Status::Error("ERR Background append only file rewriting needs appendonly yes");
   }
-  // Switch appends to a fresh INCR file first: everything after this point
-  // goes there, so the child's base plus the new INCR files are complete.
+  // Inside EXEC the child would see half a transaction that the new incr
+  // file then replays whole: scheduled for after it, as Redis's in_exec.
+  if (snap_.bgsave_in_progress() || server_.in_exec()) {
+    rewrite_scheduled_ = true;
+    return std::string("Background append only file rewriting scheduled");
+  }
+  rewrite_failures_ = 0;  // a manual rewrite lifts the retry limit, as in Redis
+  Status st = StartRewrite();
+  if (!st.ok()) return Status::Error("ERR " + st.message());
+  return std::string("Background append only file rewriting started");
+}
+
+// rewriteAppendOnlyFileBackground: appends switch to a new INCR file first
+// (a temporary one while the AOF waits for its first base), so the child's
+// base plus the INCR files written from now on are complete.
+Status Persistence::StartRewrite() {
+  if (Status st = CreateAofDir(); !st.ok()) {
+    last_rewrite_ok_ = false;
+    return st;
+  }
   BeforeReply();
-  const int64_t new_incr = manifest_.next_incr_seq();
-  VIGIL_RETURN_IF_ERROR(OpenIncr(new_incr));
-  VIGIL_RETURN_IF_ERROR(PersistManifest());
-  rewrite_base_seq_ = new_incr;
-  const std::string tmp = AofDir() + "/temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof";
+  std::string incr_name;
+  if (aof_state_ == AofState::kWaitRewrite) {
+    if (!writer_) writer_ = std::make_unique<aof::Writer>();
+    std::remove(TempIncrPath().c_str());  // a leftover of an earlier try or crash
+    if (Status st = writer_->Open(TempIncrPath()); !st.ok()) {
+      last_rewrite_ok_ = false;
+      return st;
+    }
+    aof_selected_db_ = -1;
+    incr_name = std::filesystem::path(TempIncrPath()).filename().string();
+  } else {
+    const int64_t new_incr = manifest_.next_incr_seq();
+    Status st = OpenIncr(new_incr);
+    if (st.ok()) st = PersistManifest();
+    if (!st.ok()) {
+      last_rewrite_ok_ = false;
+      return st;
+    }
+    rewrite_base_seq_ = new_incr;
+    incr_name = aof::IncrName(server_.config().appendfilename, new_incr);
+  }
+  spdlog::info("Creating AOF incr file {} on background rewrite", incr_name);
+  const std::string tmp = TempBasePath();
   pid_t pid = fork();
   if (pid < 0) {
+    const std::string err = std::strerror(errno);
     last_rewrite_ok_ = false;
-    return Status::Error(std::string("ERR Can't rewrite append only file in background: fork: ") +
-                         std::strerror(errno));
+    ++rewrite_failures_;
+    if (aof_state_ == AofState::kWaitRewrite) {
+      writer_->Close();
+      std::remove(TempIncrPath().c_str());
+    }
+    spdlog::warn("Can't rewrite append only file in background: fork: {}", err);
+    return Status::Error("Can't rewrite append only file in background: fork: " + err);
   }
   if (pid == 0) {
     log::SetRole('C');
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    CloseSocketsInChild();
     const ServerConfig& cfg = server_.config();
     Status st = cfg.aof_use_rdb_preamble ? WriteRdbFile(server_.dbs(), tmp, cfg)
                                          : WriteCommandBase(server_.dbs(), tmp);
@@ -390,7 +519,49 @@ StatusOr<std::string> Persistence::BackgroundRewriteAof() {
   spdlog::info("Background append only file rewriting started by pid {}", pid);
   rewrite_pid_ = pid;
   rewrite_start_ms_ = MonotonicMs();
-  return std::string("Background append only file rewriting started");
+  rewrite_scheduled_ = false;
+  return Status::Ok();
+}
+
+// The scheduled rewrite (after a BGSAVE, or the first base of an AOF turned
+// on at run time) starts outside any command, never in the middle of EXEC:
+// a base taken there would hold half of the transaction that the INCR file
+// then gets whole.
+void Persistence::StartScheduledRewrite() {
+  if (!rewrite_scheduled_ || aof_state_ == AofState::kOff || rewrite_pid_ > 0 ||
+      snap_.bgsave_in_progress() || RewriteLimited()) {
+    return;
+  }
+  if (Status st = StartRewrite(); !st.ok()) {
+    spdlog::warn("{}", st.message());
+    if (aof_state_ == AofState::kWaitRewrite) {
+      spdlog::warn("Redis needs to enable the AOF but can't trigger a background AOF rewrite "
+                   "operation. Check the above logs for more info about the error.");
+    }
+  }
+}
+
+// aofRewriteLimited: after 3 consecutive failures, automatic and scheduled
+// rewrites wait 1, 2, 4 ... up to 60 minutes between tries (BGREWRITEAOF
+// still runs at once).
+bool Persistence::RewriteLimited() {
+  if (rewrite_failures_ < 3) {
+    rewrite_delay_minutes_ = 0;
+    next_rewrite_try_ms_ = 0;
+    return false;
+  }
+  const int64_t now = MonotonicMs();
+  if (next_rewrite_try_ms_ != 0) {
+    if (now < next_rewrite_try_ms_) return true;
+    next_rewrite_try_ms_ = 0;
+    return false;
+  }
+  rewrite_delay_minutes_ =
+      rewrite_delay_minutes_ == 0 ? 1 : std::min(rewrite_delay_minutes_ * 2, 60);
+  next_rewrite_try_ms_ = now + rewrite_delay_minutes_ * 60 * 1000;
+  spdlog::warn("Background AOF rewrite has repeatedly failed and triggered the limit, will retry "
+               "in {} minutes", rewrite_delay_minutes_);
+  return true;
 }
 
 void Persistence::ReapAofRewrite() {
@@ -398,73 +569,141 @@ void Persistence::ReapAofRewrite() {
   int status = 0;
   pid_t r = waitpid(rewrite_pid_, &status, WNOHANG);
   if (r == 0) return;
-  const bool ok = r == rewrite_pid_ && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  const std::string tmp = AofDir() + "/temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof";
+  const bool exited_ok = r == rewrite_pid_ && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   last_rewrite_seconds_ = (MonotonicMs() - rewrite_start_ms_) / 1000;
   rewrite_pid_ = -1;
-  if (!ok) {
-    std::remove(tmp.c_str());
-    last_rewrite_ok_ = false;
-    spdlog::warn("Background AOF rewrite terminated with error");
+  Status st = exited_ok ? InstallRewrite()
+                         : Status::Error("Background AOF rewrite terminated with error");
+  if (st.ok()) {
+    last_rewrite_ok_ = true;
+    rewrite_failures_ = 0;
+    ++aof_rewrites_;
+    spdlog::info("Background AOF rewrite finished successfully");
     return;
   }
+  spdlog::warn("{}", st.message());
+  std::remove(TempBasePath().c_str());
+  last_rewrite_ok_ = false;
+  ++rewrite_failures_;
+  if (aof_state_ == AofState::kWaitRewrite) {
+    // The writes since the fork are only in memory now: drop the temporary
+    // INCR file and try again with a new fork.
+    writer_->Close();
+    std::remove(TempIncrPath().c_str());
+    rewrite_scheduled_ = true;
+  }
+}
+
+// backgroundRewriteDoneHandler: the new base gets the next base number and
+// the manifest switches to [new base, INCR files since the fork] in one
+// atomic write; the older files are deleted once that is durable.
+Status Persistence::InstallRewrite() {
   const ServerConfig& cfg = server_.config();
-  const std::string base = aof::BaseName(cfg.appendfilename, manifest_.next_base_seq(), cfg.aof_use_rdb_preamble);
-  if (std::rename(tmp.c_str(), (AofDir() + "/" + base).c_str()) != 0) {
-    last_rewrite_ok_ = false;
-    spdlog::warn("Error trying to rename the temporary AOF base file {} into {}: {}", tmp, base,
-                 std::strerror(errno));
-    return;
+  const int64_t base_seq = manifest_.next_base_seq();
+  const std::string base = aof::BaseName(cfg.appendfilename, base_seq, cfg.aof_use_rdb_preamble);
+  const std::string base_path = AofDir() + "/" + base;
+  if (std::rename(TempBasePath().c_str(), base_path.c_str()) != 0) {
+    return Status::Error("Error trying to rename the temporary AOF base file " + TempBasePath() +
+                         " into " + base + ": " + std::strerror(errno));
   }
-  // New manifest: the new base and the INCR files since the rewrite began;
-  // everything older becomes history and is deleted once that is durable.
-  std::vector<std::string> obsolete;
   aof::Manifest next;
-  next.files.push_back({base, manifest_.next_base_seq(), aof::FileType::kBase});
-  for (const auto& f : manifest_.files) {
-    if (f.type == aof::FileType::kIncr && f.seq >= rewrite_base_seq_) next.files.push_back(f);
-    else obsolete.push_back(f.name);
+  next.files.push_back({base, base_seq, aof::FileType::kBase});
+  std::vector<std::string> obsolete;
+  const bool first_base = aof_state_ == AofState::kWaitRewrite;
+  if (first_base) {
+    // The temporary INCR file joins the manifest; the writer keeps its fd.
+    const int64_t incr_seq = manifest_.next_incr_seq();
+    const std::string incr = aof::IncrName(cfg.appendfilename, incr_seq);
+    if (std::rename(TempIncrPath().c_str(), (AofDir() + "/" + incr).c_str()) != 0) {
+      Status err = Status::Error("Error trying to rename the temporary AOF incr file " +
+                                 TempIncrPath() + " into " + incr + ": " + std::strerror(errno));
+      std::remove(base_path.c_str());
+      return err;
+    }
+    next.files.push_back({incr, incr_seq, aof::FileType::kIncr});
   }
+  for (const auto& f : manifest_.files) {
+    if (!first_base && f.type == aof::FileType::kIncr && f.seq >= rewrite_base_seq_) {
+      next.files.push_back(f);
+    } else {
+      obsolete.push_back(f.name);
+    }
+  }
+  aof::Manifest previous = std::move(manifest_);
   manifest_ = std::move(next);
   if (Status st = PersistManifest(); !st.ok()) {
-    last_rewrite_ok_ = false;
-    spdlog::warn("{}", st.message());
-    return;
+    manifest_ = std::move(previous);
+    return st;
   }
   for (const auto& name : obsolete) std::remove((AofDir() + "/" + name).c_str());
-  aof_base_size_ = FileSize(AofDir() + "/" + base);
-  last_rewrite_ok_ = true;
-  ++aof_rewrites_;
-  spdlog::info("Background AOF rewrite finished successfully");
+  aof_base_size_ = FileSize(base_path);
+  if (first_base) aof_state_ = AofState::kOn;
+  return Status::Ok();
+}
+
+void Persistence::KillAofChild() {
+  if (rewrite_pid_ <= 0) return;
+  spdlog::info("Killing running AOF rewrite child: {}", rewrite_pid_);
+  if (kill(rewrite_pid_, SIGUSR1) == 0) waitpid(rewrite_pid_, nullptr, 0);
+  // The child's files: its RDB temp file (named after it) and the base.
+  std::remove((AofDir() + "/temp-" + std::to_string(rewrite_pid_) + ".rdb").c_str());
+  std::remove(TempBasePath().c_str());
+  rewrite_pid_ = -1;
+}
+
+// stopAppendOnly: flush and fsync what was written, kill a rewrite.
+void Persistence::StopAppendOnly() {
+  if (writer_ && writer_->is_open()) {
+    BeforeReply();
+    writer_->Close();
+  }
+  KillAofChild();
+  if (aof_state_ == AofState::kWaitRewrite) std::remove(TempIncrPath().c_str());
+  aof_state_ = AofState::kOff;
+  rewrite_scheduled_ = false;
+  aof_selected_db_ = -1;
 }
 
 Status Persistence::SetAppendOnly(bool on) {
-  if (on == aof_on_) return Status::Ok();
+  if (on == (aof_state_ != AofState::kOff)) return Status::Ok();
   if (!on) {
-    if (writer_) {
-      BeforeReply();
-      writer_->Close();
-    }
-    aof_on_ = false;
+    StopAppendOnly();
     return Status::Ok();
   }
-  // The base is written from memory first, so the AOF starts complete.
-  std::error_code ec;
-  std::filesystem::create_directories(AofDir(), ec);
-  if (ec) return Status::Error("Can't open or create append-only dir " + AofDir() + ": " + ec.message());
-  VIGIL_RETURN_IF_ERROR(CreateAofFromMemory());
-  aof_on_ = true;
+  // startAppendOnly. The manifest already on disk (an earlier AOF) stays the
+  // one a restart loads until the new base replaces it; the new files take
+  // the next numbers so they never overwrite a file it names.
+  VIGIL_RETURN_IF_ERROR(CreateAofDir());
+  manifest_ = aof::Manifest{};
+  if (FileExists(ManifestPath())) {
+    auto m = ReadManifest(ManifestPath());
+    if (!m.ok()) return m.status();
+    manifest_ = std::move(*m);
+  }
+  aof_state_ = AofState::kWaitRewrite;
+  rewrite_scheduled_ = true;
+  rewrite_failures_ = 0;
+  if (snap_.bgsave_in_progress()) {
+    spdlog::info("AOF was enabled but there is already another background operation. An AOF "
+                 "background was scheduled to start when possible.");
+  } else {
+    boost::asio::post(server_.io(), [this] { StartScheduledRewrite(); });
+  }
   return Status::Ok();
 }
 
 Status Persistence::Shutdown(bool save_requested, bool nosave) {
+  if (rewrite_pid_ > 0 && aof_state_ == AofState::kWaitRewrite) {
+    // Exiting now would leave no AOF holding the dataset.
+    spdlog::warn("Writing initial AOF, can't exit.");
+    return Status::Error("Writing initial AOF, can't exit.");
+  }
   snap_.KillChild();
   if (rewrite_pid_ > 0) {
-    kill(rewrite_pid_, SIGUSR1);
-    waitpid(rewrite_pid_, nullptr, 0);
-    rewrite_pid_ = -1;
+    spdlog::warn("There is a child rewriting the AOF. Killing it!");
+    KillAofChild();
   }
-  if (aof_on_ && writer_) {
+  if (AofWriting()) {
     spdlog::info("Calling fsync() on the AOF file.");
     BeforeReply();
     writer_->Close();
@@ -497,11 +736,8 @@ void Persistence::Cron() {
   if (snap_.bgsave_scheduled() && rewrite_pid_ <= 0 && !snap_.bgsave_in_progress()) {
     (void)BackgroundSave(false);
   }
-  if (rewrite_scheduled_ && !snap_.bgsave_in_progress() && rewrite_pid_ <= 0) {
-    rewrite_scheduled_ = false;
-    (void)BackgroundRewriteAof();
-  }
-  if (aof_on_ && writer_) {
+  StartScheduledRewrite();
+  if (AofWriting()) {
     BeforeReply();
     writer_->MaybeBackgroundFsync(MonotonicMs());
     // Automatic rewrite when the AOF grew by auto-aof-rewrite-percentage
@@ -509,13 +745,14 @@ void Persistence::Cron() {
     const ServerConfig& cfg = server_.config();
     uint64_t size = aof_base_size_;
     for (const auto* f : manifest_.incrs()) size += FileSize(AofDir() + "/" + f->name);
-    if (cfg.auto_aof_rewrite_percentage > 0 && rewrite_pid_ <= 0 && !snap_.bgsave_in_progress() &&
-        size > static_cast<uint64_t>(cfg.auto_aof_rewrite_min_size)) {
+    if (aof_state_ == AofState::kOn && cfg.auto_aof_rewrite_percentage > 0 &&
+        rewrite_pid_ <= 0 && !snap_.bgsave_in_progress() &&
+        size > static_cast<uint64_t>(cfg.auto_aof_rewrite_min_size) && !RewriteLimited()) {
       uint64_t base = std::max<uint64_t>(aof_base_size_, 1);
       uint64_t growth = (size - std::min(size, base)) * 100 / base;
       if (growth >= static_cast<uint64_t>(cfg.auto_aof_rewrite_percentage)) {
         spdlog::info("Starting automatic rewriting of AOF on {}% growth", growth);
-        (void)BackgroundRewriteAof();
+        if (Status st = StartRewrite(); !st.ok()) spdlog::warn("{}", st.message());
       }
     }
   }
@@ -550,19 +787,19 @@ std::string Persistence::Info() const {
   num("rdb_last_cow_size", 0);
   num("rdb_last_load_keys_expired", 0);
   num("rdb_last_load_keys_loaded", 0);
-  num("aof_enabled", aof_on_);
+  num("aof_enabled", aof_state_ != AofState::kOff);
   num("aof_rewrite_in_progress", rewrite_pid_ > 0);
   num("aof_rewrite_scheduled", rewrite_scheduled_);
   num("aof_last_rewrite_time_sec", last_rewrite_seconds_);
   num("aof_current_rewrite_time_sec", rewrite_pid_ > 0 ? (MonotonicMs() - rewrite_start_ms_) / 1000 : -1);
   kv("aof_last_bgrewrite_status", last_rewrite_ok_ ? "ok" : "err");
   num("aof_rewrites", static_cast<int64_t>(aof_rewrites_));
-  num("aof_rewrites_consecutive_failures", last_rewrite_ok_ ? 0 : 1);
+  num("aof_rewrites_consecutive_failures", rewrite_failures_);
   kv("aof_last_write_status", !writer_ || writer_->last_write_ok() ? "ok" : "err");
   num("aof_last_cow_size", 0);
   num("module_fork_in_progress", 0);
   num("module_fork_last_cow_size", 0);
-  if (aof_on_ && writer_) {
+  if (aof_state_ != AofState::kOff) {
     uint64_t size = aof_base_size_;
     for (const auto* f : manifest_.incrs()) size += FileSize(AofDir() + "/" + f->name);
     num("aof_current_size", static_cast<int64_t>(size));
@@ -570,7 +807,7 @@ std::string Persistence::Info() const {
     num("aof_pending_rewrite", rewrite_scheduled_);
     num("aof_buffer_length", 0);
     num("aof_pending_bio_fsync", 0);
-    num("aof_delayed_fsync", static_cast<int64_t>(writer_->delayed_fsyncs()));
+    num("aof_delayed_fsync", writer_ ? static_cast<int64_t>(writer_->delayed_fsyncs()) : 0);
   }
   return s;
 }

@@ -142,7 +142,7 @@ StatusOr<RdbLoadStats> LoadRdbFile(const std::string& path, std::vector<Database
     if (!obj.ok()) return obj.status();
     Database& d = (*dbs)[db];
     if (d.Peek(key) != nullptr) return Status::Error("Duplicate key '" + key + "' found in RDB file");
-    d.Set(key, std::move(*obj));
+    d.AddLoaded(key, std::move(*obj));  // no "new" event, as Redis's dbAddRDBLoad
     if (expire) d.SetExpire(key, *expire);
     ++stats.keys_loaded;
     if (stats.keys_loaded % 100000 == 0 && MonotonicMs() - last_progress > 1000) {
@@ -154,7 +154,21 @@ StatusOr<RdbLoadStats> LoadRdbFile(const std::string& path, std::vector<Database
   Status st = rdb::Load(in, cb);
   std::fclose(f);
   if (!st.ok()) return st;
+  stats.end_offset = in.offset();
   return stats;
+}
+
+void CloseSocketsInChild() {
+  std::error_code ec;
+  std::vector<int> fds;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    auto fd = ParseInt64(entry.path().filename().string());
+    if (fd) fds.push_back(static_cast<int>(*fd));
+  }
+  for (int fd : fds) {
+    struct stat st{};
+    if (fd > 2 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) close(fd);
+  }
 }
 
 Status Snapshotter::Save(const std::vector<Database>& dbs, const RdbSaveInfo& info) {
@@ -187,6 +201,7 @@ Status Snapshotter::BackgroundSave(const std::vector<Database>& dbs, uint64_t di
     log::SetRole('C');
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    CloseSocketsInChild();
     Status st = WriteRdbFile(dbs, cfg_->dbfilename, *cfg_, info);
     if (st.ok()) {
       spdlog::info("DB saved on disk");

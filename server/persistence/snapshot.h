@@ -42,12 +42,19 @@ struct RdbLoadStats {
   // AUX repl-id / repl-offset: the replication history the data is at.
   std::string repl_id;
   int64_t repl_offset = -1;
+  // Where the RDB stream ended: an old-style AOF continues with commands.
+  uint64_t end_offset = 0;
 };
 
 // Loads `path` into dbs (which the caller has emptied). Keys whose TTL has
 // passed are skipped when `drop_expired` (a master), kept otherwise.
 StatusOr<RdbLoadStats> LoadRdbFile(const std::string& path, std::vector<Database>* dbs,
                                    const ServerConfig& cfg, bool drop_expired);
+
+// In a forked child: closes every inherited socket (listeners, clients,
+// replication links), so a child that outlives a killed parent cannot hold
+// the port a restarted server binds, nor keep clients' connections open.
+void CloseSocketsInChild();
 
 // The state INFO persistence reports and the save-point logic needs.
 class Snapshotter {

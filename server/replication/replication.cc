@@ -315,7 +315,7 @@ void Replication::StartFullSync(CommandContext& ctx, Replica& r, bool legacy) {
   }
   if (pid == 0) {
     close(fds[0]);
-    server_.CloseListenersInChild();
+    CloseSocketsInChild();  // the pipe stays: it is not a socket
     log::SetRole('C');
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);

@@ -286,19 +286,237 @@ class Aof(unittest.TestCase):
             s.start()
         self.assertIn("Bad file format reading the append only file", str(cm.exception))
 
-    def test_config_set_appendonly_writes_a_base_first(self):
+    def wait_rewrite_done(self, r):
+        for _ in range(400):
+            info = r.info("persistence")
+            if not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]:
+                return info
+            time.sleep(0.05)
+        self.fail("the AOF rewrite did not finish")
+
+    def test_config_set_appendonly_rewrites_in_the_background(self):
         s = VigilServer(BINARY).start()
         self.addCleanup(s.stop)
         r = redis.Redis(port=s.port)
         fill(r)
+        fill_big(r)
         self.assertTrue(r.config_set("appendonly", "yes"))
+        info = r.info("persistence")
+        self.assertEqual(info["aof_enabled"], 1)
+        self.assertEqual(info["aof_rewrite_in_progress"], 1)
+        # Writes made meanwhile collect in the temporary INCR file.
         r.set("later", "1")
+        r.incr("counter")
+        self.assertIn("temp-appendonly.aof.incr", os.listdir(self.aofdir(s)))
+        info = self.wait_rewrite_done(r)
+        self.assertEqual(info["aof_last_bgrewrite_status"], "ok")
+        r.incr("counter")
+        files = sorted(os.listdir(self.aofdir(s)))
+        self.assertEqual(files, ["appendonly.aof.1.base.rdb", "appendonly.aof.1.incr.aof",
+                                 "appendonly.aof.manifest"])
+        incr = open(os.path.join(self.aofdir(s), "appendonly.aof.1.incr.aof"), "rb").read()
+        self.assertIn(b"later", incr)
+        self.assertEqual(incr.count(b"INCR"), 2)
+        log = open(s.log).read()
+        self.assertIn("Creating AOF incr file temp-appendonly.aof.incr on background rewrite", log)
+        self.assertIn("Background AOF rewrite finished successfully", log)
         before = snapshot(r)
         s.halt(signal.SIGKILL)
         s.args += ["--appendonly", "yes"]
         s.start()
         self.assertEqual(snapshot(redis.Redis(port=s.port)), before)
 
+    def test_kill9_during_the_first_rewrite_loses_nothing_on_disk(self):
+        s = VigilServer(BINARY).start()
+        self.addCleanup(s.stop)
+        r = redis.Redis(port=s.port)
+        fill(r)
+        fill_big(r)
+        self.assertTrue(r.save())
+        before = digest(r)
+        self.assertTrue(r.config_set("appendonly", "yes"))
+        self.assertEqual(r.info("persistence")["aof_rewrite_in_progress"], 1)
+        s.halt(signal.SIGKILL)
+        # No manifest claims an AOF yet: the restart takes dump.rdb and makes
+        # it the base of the AOF before serving.
+        self.assertNotIn("appendonly.aof.manifest", os.listdir(self.aofdir(s)))
+        s.args += ["--appendonly", "yes"]
+        s.start()
+        r = redis.Redis(port=s.port)
+        self.assertEqual(digest(r), before)
+        self.assertIn("Creating AOF base file appendonly.aof.1.base.rdb on server start",
+                      open(s.log).read())
+        r.set("after", "1")
+        after = digest(r)
+        s.halt(signal.SIGKILL)
+        s.start()
+        self.assertEqual(digest(redis.Redis(port=s.port)), after)
+
+    def test_appendonly_yes_during_bgsave_is_scheduled(self):
+        s = VigilServer(BINARY).start()
+        self.addCleanup(s.stop)
+        r = redis.Redis(port=s.port)
+        fill_big(r)
+        self.assertEqual(s.cli("BGSAVE"), "Background saving started\n")
+        self.assertTrue(r.config_set("appendonly", "yes"))
+        info = r.info("persistence")
+        self.assertEqual((info["aof_enabled"], info["aof_rewrite_scheduled"],
+                          info["aof_rewrite_in_progress"]), (1, 1, 0))
+        self.assertIn("AOF was enabled but there is already another background operation. An "
+                      "AOF background was scheduled to start when possible.", open(s.log).read())
+        info = self.wait_rewrite_done(r)
+        self.assertEqual(info["aof_last_bgrewrite_status"], "ok")
+        self.assertIn("appendonly.aof.1.base.rdb", os.listdir(self.aofdir(s)))
+
+    def test_appendonly_no_kills_the_first_rewrite(self):
+        s = VigilServer(BINARY).start()
+        self.addCleanup(s.stop)
+        r = redis.Redis(port=s.port)
+        fill_big(r)
+        self.assertTrue(r.config_set("appendonly", "yes"))
+        self.assertEqual(r.info("persistence")["aof_rewrite_in_progress"], 1)
+        self.assertTrue(r.config_set("appendonly", "no"))
+        info = r.info("persistence")
+        self.assertEqual((info["aof_enabled"], info["aof_rewrite_in_progress"],
+                          info["aof_rewrite_scheduled"]), (0, 0, 0))
+        self.assertIn("Killing running AOF rewrite child", open(s.log).read())
+        self.assertEqual(os.listdir(self.aofdir(s)), [])
+        # And on again: a fresh rewrite completes.
+        self.assertTrue(r.config_set("appendonly", "yes"))
+        self.wait_rewrite_done(r)
+        self.assertIn("appendonly.aof.manifest", os.listdir(self.aofdir(s)))
+
+    def test_multi_with_appendonly_yes_applies_the_transaction_once(self):
+        s = VigilServer(BINARY).start()
+        self.addCleanup(s.stop)
+        r = redis.Redis(port=s.port)
+        p = r.pipeline(transaction=True)
+        p.incr("c")
+        p.config_set("appendonly", "yes")
+        p.incr("c")
+        p.execute()
+        self.wait_rewrite_done(r)
+        s.halt(signal.SIGKILL)
+        s.args += ["--appendonly", "yes"]
+        s.start()
+        self.assertEqual(redis.Redis(port=s.port).get("c"), b"2")
+
+    def old_style_start(self, payload):
+        """A server started on `payload` as a Redis 6 appendonly.aof in dir."""
+        s = VigilServer(BINARY, config_lines=("appendonly yes",))
+        self.addCleanup(s.stop)
+        with open(os.path.join(s.dir, "appendonly.aof"), "wb") as f:
+            f.write(payload)
+        s.start()
+        return s
+
+    def assert_migrated(self, s):
+        self.assertNotIn("appendonly.aof", os.listdir(s.dir))
+        self.assertEqual(sorted(os.listdir(self.aofdir(s))),
+                         ["appendonly.aof", "appendonly.aof.1.incr.aof", "appendonly.aof.manifest"])
+        self.assertEqual(open(os.path.join(self.aofdir(s), "appendonly.aof.manifest")).read(),
+                         "file appendonly.aof seq 1 type b\n"
+                         "file appendonly.aof.1.incr.aof seq 1 type i\n")
+        self.assertIn("Successfully migrated an old-style AOF file (appendonly.aof) into the AOF "
+                      "directory (appendonlydir).", open(s.log).read())
+
+    def test_old_single_file_aof_is_migrated(self):
+        stream = b"".join(resp(*c) for c in (
+            ("SELECT", "0"), ("SET", "a", "1"), ("RPUSH", "l", "x", "y"),
+            ("SELECT", "2"), ("SET", "in2", "v")))
+        s = self.old_style_start(stream)
+        self.assert_migrated(s)
+        r = redis.Redis(port=s.port)
+        self.assertEqual((r.get("a"), r.lrange("l", 0, -1)), (b"1", [b"x", b"y"]))
+        self.assertEqual(redis.Redis(port=s.port, db=2).get("in2"), b"v")
+        r.set("b", "2")
+        s.restart()
+        r = redis.Redis(port=s.port)
+        self.assertEqual(r.mget("a", "b"), [b"1", b"2"])
+        # A rewrite replaces the migrated base with a numbered one.
+        self.assertEqual(s.cli("BGREWRITEAOF"), "Background append only file rewriting started\n")
+        self.wait_rewrite_done(r)
+        self.assertNotIn("appendonly.aof", os.listdir(self.aofdir(s)))
+        self.assertIn("appendonly.aof.2.base.rdb", os.listdir(self.aofdir(s)))
+
+    def test_old_aof_with_rdb_preamble_is_migrated(self):
+        # The preamble: a dump of a real redis-server; the tail: commands.
+        d = tempfile.mkdtemp(prefix="vigil-rdb-pre-")
+        self.addCleanup(shutil.rmtree, d, True)
+        real = RedisServer(d)
+        try:
+            fill(real.r)
+            want = snapshot(real.r)
+            real.r.save()
+        finally:
+            real.stop()
+        preamble = open(os.path.join(d, "dump.rdb"), "rb").read()
+        tail = resp("SELECT", "0") + resp("SET", "tail", "t") + resp("DEL", "s")
+        s = self.old_style_start(preamble + tail)
+        self.assert_migrated(s)
+        del want[b"s"]
+        want[b"tail"] = ("string", b"t", False)
+        self.assertEqual(snapshot(redis.Redis(port=s.port)), want)
+        s.restart()
+        self.assertEqual(snapshot(redis.Redis(port=s.port)), want)
+
+    def test_old_aof_with_torn_tail_is_cut_after_migration(self):
+        stream = resp("SET", "a", "1") + b"*3\r\n$3\r\nSET\r\n$1\r\nb"
+        s = self.old_style_start(stream)
+        self.assert_migrated(s)
+        self.assertEqual(redis.Redis(port=s.port).mget("a", "b"), [b"1", None])
+
+
+def resp(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a.encode() if isinstance(a, str) else a
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def digest(r):
+    return (r.dbsize(), r.execute_command("DEBUG", "DIGEST"))
+
+
+def fill_big(r):
+    """Enough data (~40 MB of RDB) that a fork's save takes a while."""
+    value = os.urandom(100).hex()
+    for start in range(0, 200000, 5000):
+        r.mset({"big:%d" % i: value + str(i) for i in range(start, start + 5000)})
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
+
+
+class BackgroundJobsInsideExec(unittest.TestCase):
+    def test_bgsave_and_bgrewriteaof_in_multi_are_scheduled_then_run(self):
+        # As Redis 7.0: a child forked inside EXEC would see half the
+        # transaction, so both are scheduled for after it.
+        s = VigilServer(BINARY, config_lines=["appendonly yes"]).start()
+        self.addCleanup(s.stop)
+        r = redis.Redis(port=s.port, decode_responses=True)
+        self.addCleanup(r.close)
+        p = r.pipeline(transaction=True)
+        p.set("a", 1)
+        p.execute_command("BGSAVE")
+        p.execute_command("BGREWRITEAOF")
+        p.incr("a")
+        self.assertEqual(p.execute(), [True, True, True, 2])  # redis-py parses both to True
+        # redis-cli shows the texts.
+        out = subprocess.run(["redis-cli", "-p", str(s.port)], input="MULTI\nBGSAVE\nEXEC\n",
+                             capture_output=True, text=True, timeout=10).stdout
+        self.assertIn("Background saving scheduled", out)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            info = r.info("persistence")
+            if info["rdb_saves"] >= 1 and info["aof_rewrites"] >= 1 and \
+                    not info["aof_rewrite_in_progress"] and not info["rdb_bgsave_in_progress"]:
+                break
+            time.sleep(0.05)
+        self.assertGreaterEqual(info["rdb_saves"], 1)
+        self.assertGreaterEqual(info["aof_rewrites"], 1)
+        s.halt(signal.SIGKILL)
+        s.start()
+        self.assertEqual(r.get("a"), "2")
