@@ -173,20 +173,24 @@ bool Server::DeferUntilAofWritten(Client& client) {
   if (!aof_flush_posted_) {
     aof_flush_posted_ = true;
     // Runs after the handlers already queued (other clients' reads in this
-    // turn), so one write + fsync covers all their commands.
-    // Posted twice: the first pass lands behind the commands other clients'
-    // reads queued meanwhile, so one write + fsync covers them all (with a
-    // single post, every cycle split into two fsyncs).
-    boost::asio::post(io_, [this] {
-      boost::asio::post(io_, [this] {
-        aof_flush_posted_ = false;
-        persistence_->BeforeReply();
-        std::vector<std::weak_ptr<Client>> waiters;
-        waiters.swap(aof_waiters_);
-        for (auto& w : waiters)
-          if (auto c = w.lock()) c->FlushNow();
-      });
-    });
+    // turn), so one write (+ fsync) covers all their commands. Under
+    // appendfsync always it is posted twice: the first pass lands behind
+    // the commands queued meanwhile, so one fsync covers them too (with a
+    // single post every cycle split into two fsyncs). A write alone is
+    // cheap, so everysec/no keep the shorter wait.
+    auto flush = [this] {
+      aof_flush_posted_ = false;
+      persistence_->BeforeReply();
+      std::vector<std::weak_ptr<Client>> waiters;
+      waiters.swap(aof_waiters_);
+      for (auto& w : waiters)
+        if (auto c = w.lock()) c->FlushNow();
+    };
+    if (config_->appendfsync == "always") {
+      boost::asio::post(io_, [this, flush] { boost::asio::post(io_, flush); });
+    } else {
+      boost::asio::post(io_, flush);
+    }
   }
   return true;
 }
