@@ -15,7 +15,6 @@
 
 #include <cstdio>
 
-#include "common/resp/writer.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "server/connection.h"
@@ -30,13 +29,6 @@ using asio::awaitable;
 using asio::use_awaitable;
 
 namespace {
-
-// A command as a client sends it (the AOF writes the same form).
-std::string EncodeCommand(const std::vector<std::string>& args) {
-  std::string out;
-  aof::AppendCommand(&out, args);
-  return out;
-}
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -209,7 +201,9 @@ awaitable<Status> MasterLink::Send(std::string bytes) {
 }
 
 awaitable<StatusOr<std::string>> MasterLink::Ask(const std::vector<std::string>& args) {
-  Status st = co_await Send(EncodeCommand(args));
+  std::string request;
+  aof::AppendCommand(&request, args);  // a command as a client sends it
+  Status st = co_await Send(std::move(request));
   if (!st.ok()) co_return st;
   // Empty lines are the master's keepalives while it prepares (a diskless
   // sync delays +FULLRESYNC): not the reply yet.
@@ -410,7 +404,8 @@ void MasterLink::SendAck() {
     ack_again_ = true;
     return;
   }
-  out_ = EncodeCommand({"REPLCONF", "ACK", std::to_string(repl_.offset())});
+  out_.clear();
+  aof::AppendCommand(&out_, {"REPLCONF", "ACK", std::to_string(repl_.offset())});
   ack_in_flight_ = true;
   asio::async_write(socket_, asio::buffer(out_),
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {

@@ -35,13 +35,6 @@ constexpr std::string_view kNullReplId = "00000000000000000000000000000000000000
 // the replica: the RDB streams at the replica's pace, not into our memory.
 constexpr size_t kRelayHighWater = 4 * 1024 * 1024;
 
-// A command as a client sends it (the AOF writes the same form).
-std::string EncodeCommand(const std::vector<std::string>& args) {
-  std::string out;
-  aof::AppendCommand(&out, args);
-  return out;
-}
-
 // Writes all of `data` to a blocking descriptor (the child's end of the
 // RDB pipe).
 bool WriteFully(int fd, std::string_view data) {
@@ -154,12 +147,13 @@ void Replication::Feed(int db, const std::vector<std::string>& args) {
   // Without a backlog nobody listens (no replica ever connected); a
   // replica's own stream is its master's, proxied by FeedFromMaster.
   if (!backlog_ || is_replica()) return;
+  // The stream has the AOF's form: commands as a client sends them.
   std::string out;
   if (db >= 0 && db != seldb_) {
-    out = EncodeCommand({"SELECT", std::to_string(db)});
+    aof::AppendCommand(&out, {"SELECT", std::to_string(db)});
     seldb_ = db;
   }
-  out += EncodeCommand(args);
+  aof::AppendCommand(&out, args);
   backlog_->Append(out);
   for (auto& [id, r] : replicas_) SendToReplica(r, out);
   CheckHeldStreams();
@@ -188,11 +182,10 @@ void Replication::CheckHeldStreams() {
   }
 }
 
+// "ip:listening-port", as Redis names a replica in its logs (the ip is set
+// by REPLCONF ip-address or, at SYNC/PSYNC, from the connection).
 std::string Replication::ReplicaName(const Replica& r) const {
-  auto c = r.client.lock();
-  std::string ip = r.ip;
-  if (ip.empty() && c) ip = c->peer().substr(0, c->peer().rfind(':'));
-  return ip + ":" + std::to_string(r.listening_port);
+  return r.ip + ":" + std::to_string(r.listening_port);
 }
 
 // ---------------------------------------------------------------------------

@@ -320,7 +320,10 @@ class Restarts(unittest.TestCase):
 class CoordinatedFailover(unittest.TestCase):
     """FAILOVER: writes wait during the hand-over, nothing acknowledged is lost."""
 
-    def check_failover(self, cl, m, r, other=None):
+    def check_failover(self, master_kind, replica_kind):
+        cl = Cluster(self)
+        m = cl.vigil() if master_kind == "vigil" else cl.redis()
+        r, _ = cl.replica_of(m, kind=replica_kind)
         mc, rc = cl.client(m), cl.client(r)
         fill(mc, n=50)
         wait_for(lambda: in_sync(mc, rc), what="in sync")
@@ -340,22 +343,13 @@ class CoordinatedFailover(unittest.TestCase):
         self.assertEqual(*digests(mc, rc))
 
     def test_failover_to_vigil_replica(self):
-        cl = Cluster(self)
-        m = cl.vigil()
-        r, _ = cl.replica_of(m)
-        self.check_failover(cl, m, r)
+        self.check_failover("vigil", "vigil")
 
     def test_failover_to_redis_replica(self):
-        cl = Cluster(self)
-        m = cl.vigil()
-        r, _ = cl.replica_of(m, kind="redis")
-        self.check_failover(cl, m, r)
+        self.check_failover("vigil", "redis")
 
     def test_redis_master_fails_over_to_vigil_replica(self):
-        cl = Cluster(self)
-        m = cl.redis()
-        r, _ = cl.replica_of(m)
-        self.check_failover(cl, m, r)
+        self.check_failover("redis", "vigil")
 
     def test_errors_and_abort(self):
         cl = Cluster(self)
