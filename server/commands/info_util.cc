@@ -340,7 +340,7 @@ int64_t AverageTtl(Database& db) {
   };
   constexpr size_t kExactUpTo = 128, kSamples = 64;
   if (db.size() <= kExactUpTo) {
-    db.ForEach([&](const std::string& key, const Object&) { add(key); });
+    db.ForEach([&](std::string_view key, const Object&) { add(key); });
   } else {
     for (size_t i = 0; i < kSamples; ++i)
       if (auto key = db.RandomKey()) add(*key);

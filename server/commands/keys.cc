@@ -54,10 +54,10 @@ void CmdKeys(CommandContext& ctx) {
   int64_t now = UnixMs();
   const auto& pattern = ctx.args[1];
   bool all = pattern == "*";
-  ctx.db().ForEach([&](const std::string& k, const Object&) {
+  ctx.db().ForEach([&](std::string_view k, const Object&) {
     auto exp = ctx.db().GetExpire(k);
     if (exp && *exp <= now) return;
-    if (all || GlobMatch(pattern, k)) out.push_back(k);
+    if (all || GlobMatch(pattern, k)) out.emplace_back(k);
   });
   ctx.reply.BulkArray(out);
 }

@@ -87,7 +87,7 @@ void CmdScan(CommandContext& ctx) {
   // bucket visits so a sparse table cannot make one call walk it all.
   int64_t budget = opts->count * 10;
   do {
-    cursor = db.Scan(cursor, [&](const std::string& k, const Object&) { keys.push_back(k); });
+    cursor = db.Scan(cursor, [&](std::string_view k, const Object&) { keys.emplace_back(k); });
   } while (cursor != 0 && --budget > 0 && static_cast<int64_t>(keys.size()) < opts->count);
   // Filter after collecting (expired keys, MATCH, TYPE), as Redis does.
   std::vector<std::string> out;

@@ -376,7 +376,7 @@ void CmdSScan(CommandContext& ctx) {
     cursor = opts->cursor;
     int64_t budget = opts->count * 10;
     do {
-      cursor = s->Scan(cursor, [&members](const std::string& m) { members.push_back(m); });
+      cursor = s->Scan(cursor, [&members](std::string_view m) { members.emplace_back(m); });
     } while (cursor != 0 && --budget > 0 && static_cast<int64_t>(members.size()) < opts->count);
   }
   std::erase_if(members, [&](const std::string& m) { return !opts->Matches(m); });

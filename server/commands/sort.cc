@@ -40,7 +40,7 @@ std::optional<std::string> LookupPattern(CommandContext& ctx, const std::string&
   if (o == nullptr) return std::nullopt;
   if (field.empty()) {
     if (o->type() != ObjType::kString) return std::nullopt;
-    return o->str();
+    return std::string(o->str());
   }
   if (o->type() != ObjType::kHash) return std::nullopt;
   auto value = o->hash().Get(field);

@@ -4,6 +4,7 @@
 #include <climits>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <optional>
 #include <vector>
@@ -300,7 +301,7 @@ void CmdAppend(CommandContext& ctx) {
     return ctx.reply.Integer(static_cast<int64_t>(ctx.args[2].size()));
   }
   if (!StringLengthOk(ctx, static_cast<int64_t>(o->str().size()), ctx.args[2].size())) return;
-  o->str() += ctx.args[2];
+  o->AppendStr(ctx.args[2]);
   o->str_enc = Object::kRaw;
   Changed(ctx, ctx.args[1], "append");
   ctx.reply.Integer(static_cast<int64_t>(o->str().size()));
@@ -328,7 +329,7 @@ void IncrBy(CommandContext& ctx, int64_t delta) {
     return ctx.reply.Error(errors::kOverflow);
   cur += delta;
   if (o) {
-    o->str() = std::to_string(cur);
+    o->SetStr(std::to_string(cur));
     o->str_enc = Object::kAuto;
   } else {
     StoreString(ctx, ctx.args[1], std::to_string(cur), false);
@@ -370,7 +371,7 @@ void CmdIncrByFloat(CommandContext& ctx) {
     StoreString(ctx, ctx.args[1], s, false);
     o = ctx.db().Lookup(ctx.args[1], UnixMs());
   } else {
-    o->str() = s;
+    o->SetStr(s);
   }
   o->str_enc = Object::kNoInt;
   Changed(ctx, ctx.args[1], "incrbyfloat");
@@ -394,7 +395,7 @@ void CmdGetRange(CommandContext& ctx) {
   if (e < 0) e = 0;
   if (e >= len) e = len - 1;
   if (len == 0 || s > e) return ctx.reply.Bulk("");
-  ctx.reply.Bulk(std::string_view(o->str()).substr(static_cast<size_t>(s), static_cast<size_t>(e - s + 1)));
+  ctx.reply.Bulk(o->str().substr(static_cast<size_t>(s), static_cast<size_t>(e - s + 1)));
 }
 
 void CmdSetRange(CommandContext& ctx) {
@@ -417,8 +418,8 @@ void CmdSetRange(CommandContext& ctx) {
   }
   if (!val.empty()) {
     size_t need = static_cast<size_t>(*off) + val.size();
-    if (o->str().size() < need) o->str().resize(need, '\0');
-    o->str().replace(static_cast<size_t>(*off), val.size(), val);
+    char* data = o->ResizeStrAtLeast(need);
+    std::memcpy(data + *off, val.data(), val.size());
     o->str_enc = Object::kRaw;
     Changed(ctx, ctx.args[1], "setrange");
   }

@@ -4,7 +4,7 @@
 
 namespace vigil::server {
 
-void Database::RemoveExpired(const std::string& key) {
+void Database::RemoveExpired(std::string_view key) {
   if (on_expired_) on_expired_(key);
   expires_.Erase(key);
   map_.Erase(key);
@@ -15,7 +15,7 @@ bool Database::ExpireIfNeeded(std::string_view key, int64_t now_ms) {
   const int64_t* when = expires_.Find(key);
   if (when == nullptr || *when > now_ms) return false;
   if (expiry_mode_ != ExpiryMode::kDelete) return expiry_mode_ == ExpiryMode::kHide;
-  RemoveExpired(std::string(key));
+  RemoveExpired(key);
   return true;
 }
 
@@ -61,9 +61,9 @@ size_t Database::ExpireSample(size_t samples, int64_t now_ms) {
   std::vector<std::string> dead;
   size_t seen = 0;
   do {
-    expire_cursor_ = expires_.Scan(expire_cursor_, [&](const std::string& k, int64_t when) {
+    expire_cursor_ = expires_.Scan(expire_cursor_, [&](std::string_view k, int64_t when) {
       ++seen;
-      if (when <= now_ms) dead.push_back(k);
+      if (when <= now_ms) dead.emplace_back(k);
     });
   } while (seen < samples && expire_cursor_ != 0);
   for (const auto& k : dead) RemoveExpired(k);
@@ -72,13 +72,13 @@ size_t Database::ExpireSample(size_t samples, int64_t now_ms) {
 
 std::optional<std::string> Database::RandomKey() {
   auto [key, value] = map_.Random(rng_);
-  if (key == nullptr) return std::nullopt;
-  return *key;
+  if (value == nullptr) return std::nullopt;
+  return std::string(key);
 }
 
 uint64_t Database::Scan(uint64_t cursor,
-                        const std::function<void(const std::string&, const Object&)>& fn) {
-  return map_.Scan(cursor, [&](const std::string& k, Object& o) { fn(k, o); });
+                        const std::function<void(std::string_view, const Object&)>& fn) {
+  return map_.Scan(cursor, [&](std::string_view k, Object& o) { fn(k, o); });
 }
 
 void Database::Clear() {
@@ -86,7 +86,7 @@ void Database::Clear() {
   expires_.Clear();
 }
 
-void Database::ForEach(const std::function<void(const std::string&, const Object&)>& fn) const {
+void Database::ForEach(const std::function<void(std::string_view, const Object&)>& fn) const {
   map_.ForEach(fn);
 }
 

@@ -67,14 +67,14 @@ class Database {
 
   // One SCAN step: calls fn for the keys of one bucket and returns the next
   // cursor (0 when done). Expired keys are passed too; callers filter.
-  uint64_t Scan(uint64_t cursor, const std::function<void(const std::string&, const Object&)>& fn);
+  uint64_t Scan(uint64_t cursor, const std::function<void(std::string_view, const Object&)>& fn);
 
   void Clear();
   size_t size() const { return map_.size(); }
   size_t expires_size() const { return expires_.size(); }
   size_t bucket_count() const { return map_.bucket_count(); }
   // Calls fn for every key (expired ones included; callers check).
-  void ForEach(const std::function<void(const std::string&, const Object&)>& fn) const;
+  void ForEach(const std::function<void(std::string_view, const Object&)>& fn) const;
   void Swap(Database& other) {
     map_.Swap(other.map_);
     expires_.Swap(other.expires_);
@@ -82,7 +82,7 @@ class Database {
 
  private:
   bool ExpireIfNeeded(std::string_view key, int64_t now_ms);
-  void RemoveExpired(const std::string& key);
+  void RemoveExpired(std::string_view key);
   Dict<Object> map_;
   Dict<int64_t> expires_;
   uint64_t expire_cursor_ = 0;

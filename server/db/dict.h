@@ -4,10 +4,21 @@
 // the reverse-binary cursor, which std::unordered_map's prime bucket counts
 // cannot offer. Resizing is done at once for now; incremental rehashing is a
 // later latency optimisation that keeps the same cursor semantics.
+//
+// Memory: each entry is one heap block holding the chain link, the value and
+// the key's bytes, the key starting right after its length field, in what
+// would otherwise be the struct's tail padding. A keyspace entry with a
+// 10-byte key and a 16-byte Object is a 38-byte request, one 48-byte malloc
+// chunk, where a node holding a std::string key took 96. Keys are immutable,
+// so a node never moves and pointers to values stay valid until erased.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
+#include <new>
 #include <random>
 #include <string>
 #include <string_view>
@@ -44,7 +55,7 @@ class Dict {
   V* Find(std::string_view key) {
     if (table_.empty()) return nullptr;
     for (Node* n = table_[Hash(key) & Mask()]; n; n = n->next)
-      if (n->key == key) return &n->value;
+      if (n->key() == key) return &n->value();
     return nullptr;
   }
   const V* Find(std::string_view key) const { return const_cast<Dict*>(this)->Find(key); }
@@ -57,18 +68,18 @@ class Dict {
     }
     if (size_ + 1 > table_.size()) Resize(table_.empty() ? 4 : table_.size() * 2);
     size_t b = Hash(key) & Mask();
-    table_[b] = new Node{table_[b], std::string(key), std::move(value)};
+    table_[b] = NewNode(table_[b], key, std::move(value));
     ++size_;
-    return {&table_[b]->value, true};
+    return {&table_[b]->value(), true};
   }
 
   bool Erase(std::string_view key) {
     if (table_.empty()) return false;
     Node** link = &table_[Hash(key) & Mask()];
     for (Node* n = *link; n; link = &n->next, n = n->next) {
-      if (n->key == key) {
+      if (n->key() == key) {
         *link = n->next;
-        delete n;
+        DeleteNode(n);
         --size_;
         // Shrink when mostly empty, as Redis does below 10% fill.
         if (table_.size() > 4 && size_ * 10 < table_.size()) Resize(table_.size() / 2);
@@ -82,7 +93,7 @@ class Dict {
     for (Node* head : table_) {
       while (head) {
         Node* next = head->next;
-        delete head;
+        DeleteNode(head);
         head = next;
       }
     }
@@ -95,27 +106,27 @@ class Dict {
     std::swap(size_, other.size_);
   }
 
-  template <typename F>  // F(const std::string& key, V& value)
+  template <typename F>  // F(std::string_view key, V& value)
   void ForEach(F&& fn) {
     for (Node* n : table_)
-      for (; n; n = n->next) fn(n->key, n->value);
+      for (; n; n = n->next) fn(n->key(), n->value());
   }
-  template <typename F>
+  template <typename F>  // F(std::string_view key, const V& value)
   void ForEach(F&& fn) const {
     for (const Node* n : table_)
-      for (; n; n = n->next) fn(n->key, n->value);
+      for (; n; n = n->next) fn(n->key(), n->value());
   }
 
   // Visits one bucket chosen by `cursor` and returns the next cursor (0 when
   // the scan is complete). The cursor counts in reversed-bit order, so the
   // buckets already visited stay visited when the mask grows or shrinks.
-  template <typename F>  // F(const std::string& key, V& value)
+  template <typename F>  // F(std::string_view key, V& value)
   uint64_t Scan(uint64_t cursor, F&& fn) {
     if (table_.empty()) return 0;
     const uint64_t mask = Mask();
     for (Node* n = table_[cursor & mask]; n;) {
       Node* next = n->next;  // fn may not erase, but keep the walk simple
-      fn(n->key, n->value);
+      fn(n->key(), n->value());
       n = next;
     }
     return NextScanCursor(cursor, mask);
@@ -126,10 +137,10 @@ class Dict {
   // kSlots, retried when the slot is past the chain's end, so each entry has
   // the same chance (picking a random entry of a random non-empty bucket
   // favours short chains about 2x). Only chains longer than kSlots (rare at
-  // a load factor of at most 1) are under-sampled. nullptr when empty.
+  // a load factor of at most 1) are under-sampled. A null value when empty.
   template <typename Rng>
-  std::pair<const std::string*, V*> Random(Rng& rng) {
-    if (size_ == 0) return {nullptr, nullptr};
+  std::pair<std::string_view, V*> Random(Rng& rng) {
+    if (size_ == 0) return {{}, nullptr};
     constexpr size_t kSlots = 4;
     for (;;) {
       Node* head = table_[rng() & Mask()];
@@ -139,18 +150,41 @@ class Dict {
       if (slot >= len) continue;
       Node* n = head;
       while (slot--) n = n->next;
-      return {&n->key, &n->value};
+      return {n->key(), &n->value()};
     }
   }
 
   size_t bucket_count() const { return table_.size(); }
 
  private:
+  // Standard layout, so offsetof gives where the key bytes start; the value
+  // lives in raw storage constructed and destroyed by NewNode/DeleteNode.
   struct Node {
     Node* next;
-    std::string key;
-    V value;
+    alignas(V) unsigned char storage[sizeof(V)];
+    uint32_t key_len;  // keys are at most proto-max-bulk-len (512 MB)
+
+    V& value() { return *std::launder(reinterpret_cast<V*>(storage)); }
+    const V& value() const { return *std::launder(reinterpret_cast<const V*>(storage)); }
+    std::string_view key() const {
+      return {reinterpret_cast<const char*>(this) + kKeyOffset, key_len};
+    }
   };
+  static constexpr size_t kKeyOffset = offsetof(Node, key_len) + sizeof(uint32_t);
+
+  static Node* NewNode(Node* next, std::string_view key, V&& value) {
+    void* mem = ::operator new(std::max(sizeof(Node), kKeyOffset + key.size()));
+    Node* n = ::new (mem) Node;
+    n->next = next;
+    n->key_len = static_cast<uint32_t>(key.size());
+    if (!key.empty()) std::memcpy(static_cast<char*>(mem) + kKeyOffset, key.data(), key.size());
+    ::new (n->storage) V(std::move(value));
+    return n;
+  }
+  static void DeleteNode(Node* n) {
+    n->value().~V();
+    ::operator delete(n);
+  }
 
   static size_t Hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
   size_t Mask() const { return table_.size() - 1; }
@@ -162,7 +196,7 @@ class Dict {
     for (Node* head : table_) {
       while (head) {
         Node* next = head->next;
-        size_t b = Hash(head->key) & mask;
+        size_t b = Hash(head->key()) & mask;
         head->next = fresh[b];
         fresh[b] = head;
         head = next;

@@ -106,7 +106,7 @@ Digest DatasetDigest(const std::vector<Database>& dbs) {
     if (db.size() == 0) continue;
     // The db index is mixed in: the same keys in another db digest differently.
     MixUint32(final_digest, static_cast<uint32_t>(i));
-    db.ForEach([&](const std::string& key, const Object& value) {
+    db.ForEach([&](std::string_view key, const Object& value) {
       const Digest kv = KeyValueDigest(key, value, db.GetExpire(key).has_value());
       XorDigest(final_digest, kv.data(), kv.size());
     });

@@ -1,5 +1,12 @@
 #include "server/db/object.h"
 
+#include <malloc.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
 #include "common/util/strings.h"
 
 namespace vigil::server {
@@ -18,25 +25,108 @@ const char* TypeName(ObjType t) {
 // Redis's string encodings: "int" for values that fit a long, "embstr" up to
 // 44 bytes, "raw" above. vigil stores them all the same way; reporting
 // Redis's names keeps tools that inspect OBJECT ENCODING working.
-const char* StringEncoding(const std::string& s) {
+const char* StringEncoding(std::string_view s) {
   if (s.size() <= 20 && ParseInt64(s)) return "int";
   return s.size() <= 44 ? "embstr" : "raw";
 }
 
+namespace {
+
+constexpr size_t kLenBytes = sizeof(uint32_t);
+
+// A heap string block with room for at least `cap` bytes.
+char* AllocString(size_t cap) {
+  void* p = std::malloc(kLenBytes + cap);
+  if (p == nullptr) throw std::bad_alloc();
+  return static_cast<char*>(p);
+}
+
+// The bytes the block can hold: what malloc really gave, so the rounding-up
+// it does anyway becomes room to append into.
+size_t Capacity(char* block) { return malloc_usable_size(block) - kLenBytes; }
+
+}  // namespace
+
+uint32_t Object::HeapLen() const {
+  uint32_t len;
+  std::memcpy(&len, u_.heap, kLenBytes);
+  return len;
+}
+
+void Object::Assign(std::string_view s) {
+  type_ = ObjType::kString;
+  if (s.size() <= kInlineMax) {
+    inline_len_ = static_cast<uint8_t>(s.size());
+    if (!s.empty()) std::memcpy(u_.bytes, s.data(), s.size());
+    return;
+  }
+  u_.heap = AllocString(s.size());
+  const auto len = static_cast<uint32_t>(s.size());
+  std::memcpy(u_.heap, &len, kLenBytes);
+  std::memcpy(u_.heap + kLenBytes, s.data(), s.size());
+  inline_len_ = kHeap;
+}
+
+void Object::Release() noexcept {
+  switch (type_) {
+    case ObjType::kString:
+      if (inline_len_ == kHeap) std::free(u_.heap);
+      inline_len_ = 0;
+      break;
+    case ObjType::kList: delete u_.list; break;
+    case ObjType::kHash: delete u_.hash; break;
+    case ObjType::kSet: delete u_.set; break;
+    case ObjType::kZSet: delete u_.zset; break;
+  }
+  u_.heap = nullptr;
+}
+
+char* Object::ResizeStrAtLeast(size_t len) {
+  std::string_view cur = str();
+  if (len <= cur.size()) {
+    // Already long enough: bytes may be written in place. An inline value
+    // is written in the payload itself.
+    return inline_len_ == kHeap ? u_.heap + kLenBytes : u_.bytes;
+  }
+  if (len <= kInlineMax) {  // grows but stays inline
+    std::memset(u_.bytes + cur.size(), 0, len - cur.size());
+    inline_len_ = static_cast<uint8_t>(len);
+    return u_.bytes;
+  }
+  if (inline_len_ != kHeap || Capacity(u_.heap) < len) {
+    // Grow geometrically (as Redis's sdsMakeRoomFor, doubling below 1 MB and
+    // adding 1 MB above) so APPEND in a loop stays linear.
+    constexpr size_t kMaxDouble = 1 << 20;
+    size_t want = len < kMaxDouble ? len * 2 : len + kMaxDouble;
+    char* block = AllocString(want);
+    std::memcpy(block + kLenBytes, cur.data(), cur.size());
+    if (inline_len_ == kHeap) std::free(u_.heap);
+    u_.heap = block;
+    inline_len_ = kHeap;
+  }
+  std::memset(u_.heap + kLenBytes + cur.size(), 0, len - cur.size());
+  const auto stored = static_cast<uint32_t>(len);
+  std::memcpy(u_.heap, &stored, kLenBytes);
+  return u_.heap + kLenBytes;
+}
+
+void Object::AppendStr(std::string_view s) {
+  size_t old = str().size();
+  char* data = ResizeStrAtLeast(old + s.size());
+  if (!s.empty()) std::memcpy(data + old, s.data(), s.size());
+}
+
 Object Object::Clone() const {
   Object o;
+  switch (type_) {
+    case ObjType::kString: o.Assign(str()); break;
+    case ObjType::kList: o = Object(std::make_unique<ListValue>(list())); break;
+    case ObjType::kHash: o = Object(std::make_unique<HashValue>(hash())); break;
+    case ObjType::kSet: o = Object(std::make_unique<SetValue>(set())); break;
+    case ObjType::kZSet: o = Object(std::make_unique<ZSetValue>(zset())); break;
+  }
   o.lru_s = lru_s;
   o.str_enc = str_enc;
-  std::visit(
-      [&o](const auto& val) {
-        using T = std::decay_t<decltype(val)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          o.v = val;
-        } else {
-          o.v = std::make_unique<typename T::element_type>(*val);
-        }
-      },
-      v);
   return o;
 }
 

@@ -1,12 +1,17 @@
-// A value in the keyspace. The type is the variant's index, so a string key
-// costs no more than before the collection types joined; collections live
-// behind a pointer (server/types/) so the common string case stays small.
+// A value in the keyspace, 16 bytes: one word of payload, the access time and
+// the type and encoding tags. Collections live behind an owning pointer
+// (server/types/); a string of up to 8 bytes (counters, flags, small ids) is
+// kept inside the payload word, a longer one in a heap block of its exact
+// size (a 4-byte length then the bytes; the spare room malloc rounds up to
+// is the capacity APPEND grows into). Dict stores Objects inside its nodes,
+// so a string key costs one node and, past 8 bytes, one value block — about
+// the robj + sds pair Redis spends.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <variant>
+#include <string_view>
 
 #include "server/types/hash.h"
 #include "server/types/list.h"
@@ -15,54 +20,118 @@
 
 namespace vigil::server {
 
-// The order matches the variant's alternatives.
 enum class ObjType : uint8_t { kString = 0, kList = 1, kHash = 2, kSet = 3, kZSet = 4 };
 
 const char* TypeName(ObjType t);  // "string", "list", ... as TYPE prints
 
-struct Object {
-  using Value = std::variant<std::string, std::unique_ptr<ListValue>, std::unique_ptr<HashValue>,
-                             std::unique_ptr<SetValue>, std::unique_ptr<ZSetValue>>;
+class Object {
+ public:
   // How a string reports its encoding, following how Redis made the object:
   // kAuto as tryObjectEncoding (int / embstr / raw by content), kRaw after
   // an in-place change (APPEND, SETRANGE), kNoInt for a value Redis builds
   // with createStringObject (INCRBYFLOAT: embstr / raw by length).
   enum StringEnc : uint8_t { kAuto = 0, kRaw = 1, kNoInt = 2 };
 
-  Value v;
-  uint32_t lru_s = 0;  // last access, Unix seconds (OBJECT IDLETIME)
-  uint8_t str_enc = kAuto;
+  Object() = default;  // the empty string
+  explicit Object(std::string_view s, int64_t lru_ms = 0) : lru_s(Seconds(lru_ms)) { Assign(s); }
+  explicit Object(std::unique_ptr<ListValue> l, int64_t lru_ms = 0)
+      : lru_s(Seconds(lru_ms)), type_(ObjType::kList) { u_.list = l.release(); }
+  explicit Object(std::unique_ptr<HashValue> h, int64_t lru_ms = 0)
+      : lru_s(Seconds(lru_ms)), type_(ObjType::kHash) { u_.hash = h.release(); }
+  explicit Object(std::unique_ptr<SetValue> s, int64_t lru_ms = 0)
+      : lru_s(Seconds(lru_ms)), type_(ObjType::kSet) { u_.set = s.release(); }
+  explicit Object(std::unique_ptr<ZSetValue> z, int64_t lru_ms = 0)
+      : lru_s(Seconds(lru_ms)), type_(ObjType::kZSet) { u_.zset = z.release(); }
 
-  Object() = default;
-  explicit Object(std::string s, int64_t lru_ms = 0) : v(std::move(s)), lru_s(Seconds(lru_ms)) {}
-  explicit Object(std::unique_ptr<ListValue> l, int64_t lru_ms = 0) : v(std::move(l)), lru_s(Seconds(lru_ms)) {}
-  explicit Object(std::unique_ptr<HashValue> h, int64_t lru_ms = 0) : v(std::move(h)), lru_s(Seconds(lru_ms)) {}
-  explicit Object(std::unique_ptr<SetValue> s, int64_t lru_ms = 0) : v(std::move(s)), lru_s(Seconds(lru_ms)) {}
-  explicit Object(std::unique_ptr<ZSetValue> z, int64_t lru_ms = 0) : v(std::move(z)), lru_s(Seconds(lru_ms)) {}
+  Object(const Object&) = delete;
+  Object& operator=(const Object&) = delete;
+  Object(Object&& o) noexcept { Steal(o); }
+  Object& operator=(Object&& o) noexcept {
+    if (this != &o) {
+      Release();
+      Steal(o);
+    }
+    return *this;
+  }
+  ~Object() { Release(); }
 
   void Touch(int64_t now_ms) { lru_s = Seconds(now_ms); }
   static uint32_t Seconds(int64_t ms) { return static_cast<uint32_t>(ms / 1000); }
 
-  ObjType type() const { return static_cast<ObjType>(v.index()); }
-  std::string& str() { return std::get<0>(v); }
-  const std::string& str() const { return std::get<0>(v); }
-  ListValue& list() { return *std::get<1>(v); }
-  const ListValue& list() const { return *std::get<1>(v); }
-  HashValue& hash() { return *std::get<2>(v); }
-  const HashValue& hash() const { return *std::get<2>(v); }
-  SetValue& set() { return *std::get<3>(v); }
-  const SetValue& set() const { return *std::get<3>(v); }
-  ZSetValue& zset() { return *std::get<4>(v); }
-  const ZSetValue& zset() const { return *std::get<4>(v); }
+  ObjType type() const { return type_; }
+
+  // String values. The view is valid until the value changes.
+  std::string_view str() const {
+    if (inline_len_ != kHeap) return {u_.bytes, inline_len_};
+    return {u_.heap + sizeof(uint32_t), HeapLen()};
+  }
+  // Replaces the string value (the type must be string).
+  void SetStr(std::string_view s) {
+    Release();
+    Assign(s);
+  }
+  // APPEND: grows the value, with spare room so repeated appends stay
+  // linear. `s` must not view this value's own bytes.
+  void AppendStr(std::string_view s);
+  // SETRANGE: makes the value at least `len` bytes (zero-filled) and returns
+  // its writable bytes.
+  char* ResizeStrAtLeast(size_t len);
+
+  ListValue& list() { return *u_.list; }
+  const ListValue& list() const { return *u_.list; }
+  HashValue& hash() { return *u_.hash; }
+  const HashValue& hash() const { return *u_.hash; }
+  SetValue& set() { return *u_.set; }
+  const SetValue& set() const { return *u_.set; }
+  ZSetValue& zset() { return *u_.zset; }
+  const ZSetValue& zset() const { return *u_.zset; }
 
   // A deep copy (COPY, SORT ... STORE of the same key).
   Object Clone() const;
   // Redis's OBJECT ENCODING name: "int", "embstr", "raw", "listpack",
   // "quicklist", "hashtable", "intset", "skiplist".
   const char* EncodingName() const;
+
+ private:
+  static constexpr uint8_t kHeap = 0xff;  // inline_len_ when the bytes are in u_.heap
+  static constexpr size_t kInlineMax = sizeof(char*);
+
+  uint32_t HeapLen() const;
+  // Stores `s` as the value of a string object that holds nothing.
+  void Assign(std::string_view s);
+  // Frees what the payload owns (leaves the tags as they are).
+  void Release() noexcept;
+  void Steal(Object& o) noexcept {
+    u_ = o.u_;
+    lru_s = o.lru_s;
+    str_enc = o.str_enc;
+    type_ = o.type_;
+    inline_len_ = o.inline_len_;
+    o.type_ = ObjType::kString;
+    o.inline_len_ = 0;
+  }
+
+  union {
+    char bytes[kInlineMax];
+    char* heap;  // [uint32_t length][bytes], from malloc
+    ListValue* list;
+    HashValue* hash;
+    SetValue* set;
+    ZSetValue* zset;
+  } u_{};
+
+ public:
+  uint32_t lru_s = 0;  // last access, Unix seconds (OBJECT IDLETIME)
+  uint8_t str_enc = kAuto;
+
+ private:
+  ObjType type_ = ObjType::kString;
+  uint8_t inline_len_ = 0;
 };
 
+static_assert(sizeof(Object) == 16, "Object is one payload word and its tags");
+
 // The encoding Redis would report for a string value made by tryObjectEncoding.
-const char* StringEncoding(const std::string& s);
+const char* StringEncoding(std::string_view s);
 
 }  // namespace vigil::server

@@ -76,8 +76,8 @@ Status WriteCommandBase(const std::vector<Database>& dbs, const std::string& pat
   for (size_t i = 0; i < dbs.size(); ++i) {
     if (dbs[i].size() == 0) continue;
     aof::AppendCommand(&out, {"SELECT", std::to_string(i)});
-    dbs[i].ForEach([&](const std::string& k, const Object& o) {
-      AppendKeyCommands(&out, k, ToRdbValue(o), dbs[i].GetExpire(k));
+    dbs[i].ForEach([&](std::string_view k, const Object& o) {
+      AppendKeyCommands(&out, std::string(k), ToRdbValue(o), dbs[i].GetExpire(k));
     });
   }
   return config::WriteFileAtomically(path, out);

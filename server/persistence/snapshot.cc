@@ -71,7 +71,7 @@ Status WriteRdb(const std::vector<Database>& dbs, const ServerConfig& cfg, const
     VIGIL_RETURN_IF_ERROR(enc.SelectDb(i));
     VIGIL_RETURN_IF_ERROR(enc.ResizeDb(db.size(), db.expires_size()));
     Status st;
-    db.ForEach([&](const std::string& key, const Object& o) {
+    db.ForEach([&](std::string_view key, const Object& o) {
       if (!st.ok()) return;
       st = enc.Entry(key, ToRdbValue(o), db.GetExpire(key));
     });

@@ -6,7 +6,7 @@ HashValue::HashValue(const HashValue& other) : lp_(other.lp_) {
   if (!other.dict_) return;
   dict_ = std::make_unique<Dict<std::string>>();
   other.dict_->ForEach(
-      [this](const std::string& k, const std::string& v) { dict_->Upsert(k, v); });
+      [this](std::string_view k, const std::string& v) { dict_->Upsert(k, v); });
 }
 
 HashValue& HashValue::operator=(const HashValue& other) {
@@ -69,7 +69,7 @@ std::vector<HashValue::Entry> HashValue::Entries() const {
 HashValue::Entry HashValue::Random(std::mt19937_64& rng) const {
   if (dict_) {
     auto [k, v] = dict_->Random(rng);
-    return {*k, *v};
+    return {k, *v};
   }
   size_t p = lp_.Seek(static_cast<int64_t>(2 * (rng() % size())));
   return {lp_.At(p), lp_.At(lp_.Next(p))};

@@ -64,7 +64,7 @@ class HashValue {
   template <typename F>
   void ForEach(F&& fn) const {
     if (dict_) {
-      dict_->ForEach([&](const std::string& k, const std::string& v) { fn(k, v); });
+      dict_->ForEach([&](std::string_view k, const std::string& v) { fn(k, v); });
       return;
     }
     for (size_t p = lp_.Begin(); p != lp_.End();) {
@@ -83,7 +83,7 @@ class HashValue {
   // cursor and is returned whole by the caller.
   template <typename F>
   uint64_t Scan(uint64_t cursor, F&& fn) {
-    return dict_->Scan(cursor, [&](const std::string& k, std::string& v) { fn(k, v); });
+    return dict_->Scan(cursor, [&](std::string_view k, std::string& v) { fn(k, v); });
   }
 
  private:

@@ -7,7 +7,7 @@ namespace vigil::server {
 SetValue::SetValue(const SetValue& other) : ints_(other.ints_) {
   if (!other.dict_) return;
   dict_ = std::make_unique<Dict<Empty>>();
-  other.dict_->ForEach([this](const std::string& k, const Empty&) { dict_->Upsert(k, Empty{}); });
+  other.dict_->ForEach([this](std::string_view k, const Empty&) { dict_->Upsert(k, Empty{}); });
 }
 
 SetValue& SetValue::operator=(const SetValue& other) {
@@ -52,7 +52,7 @@ bool SetValue::Contains(std::string_view member) const {
 }
 
 std::string SetValue::Random(std::mt19937_64& rng) {
-  if (dict_) return *dict_->Random(rng).first;
+  if (dict_) return std::string(dict_->Random(rng).first);
   return std::to_string(ints_.At(rng() % ints_.size()));
 }
 

@@ -49,7 +49,7 @@ class SetValue {
   template <typename F>
   void ForEach(F&& fn) const {
     if (dict_) {
-      dict_->ForEach([&](const std::string& k, const Empty&) { fn(std::string_view(k)); });
+      dict_->ForEach([&](std::string_view k, const Empty&) { fn(k); });
       return;
     }
     char buf[24];
@@ -60,7 +60,7 @@ class SetValue {
   // cursor and is returned whole by the caller.
   template <typename F>
   uint64_t Scan(uint64_t cursor, F&& fn) {
-    return dict_->Scan(cursor, [&](const std::string& k, Empty&) { fn(k); });
+    return dict_->Scan(cursor, [&](std::string_view k, Empty&) { fn(k); });
   }
 
   static std::string_view Format(int64_t v, char (&buf)[24]) {

@@ -66,7 +66,7 @@ TEST(DatabaseTest, ScanVisitsEveryKeyOnceAcrossCalls) {
   uint64_t cursor = 0;
   int calls = 0;
   do {
-    cursor = db.Scan(cursor, [&](const std::string& k, const Object&) { seen.insert(k); });
+    cursor = db.Scan(cursor, [&](std::string_view k, const Object&) { seen.emplace(k); });
     ++calls;
   } while (cursor != 0);
   EXPECT_EQ(seen.size(), 1000u);
@@ -90,7 +90,7 @@ TEST(DatabaseTest, ExpiredCallbackSeesLazyAndActiveExpiry) {
 TEST(DatabaseTest, CloneIsDeep) {
   Object a(std::string("x"));
   Object b = a.Clone();
-  b.str() = "y";
+  b.SetStr("y");
   EXPECT_EQ(a.str(), "x");
   EXPECT_EQ(b.type(), ObjType::kString);
 }

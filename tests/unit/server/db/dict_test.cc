@@ -29,7 +29,7 @@ std::set<std::string> FullScan(Dict<int>& d) {
   std::set<std::string> seen;
   uint64_t cursor = 0;
   do {
-    cursor = d.Scan(cursor, [&](const std::string& k, int&) { seen.insert(k); });
+    cursor = d.Scan(cursor, [&](std::string_view k, int&) { seen.emplace(k); });
   } while (cursor != 0);
   return seen;
 }
@@ -56,7 +56,7 @@ TEST(DictTest, ScanSurvivesGrowthAndShrinkMidway) {
     // Every few calls the table is resized: it grows ~30x (10,000 extra
     // keys) or shrinks back, at random, between SCAN calls.
     do {
-      cursor = d.Scan(cursor, [&](const std::string& k, int&) { seen.insert(k); });
+      cursor = d.Scan(cursor, [&](std::string_view k, int&) { seen.emplace(k); });
       if (++step % 3 == 0 && (rng() % 2) != grown) {
         for (int j = 0; j < 10000; ++j) {
           if (grown) d.Erase("tmp" + std::to_string(j)); else d.Upsert("tmp" + std::to_string(j), 0);
@@ -74,13 +74,58 @@ TEST(DictTest, ScanSurvivesGrowthAndShrinkMidway) {
   }
 }
 
+// Keys live inside the node, after the value: every length (empty, within
+// the struct's tail padding, long, binary) must read back intact after the
+// table has been resized around them.
+TEST(DictTest, InlineKeysOfEveryLengthSurviveResizes) {
+  Dict<std::string> d;
+  std::vector<std::string> keys{"", "a", std::string("\0b\0", 3), "1234", "123456789012",
+                                std::string(300, 'k'), std::string(70000, '\xff')};
+  for (size_t i = 0; i < keys.size(); ++i) d.Upsert(keys[i], "v" + std::to_string(i));
+  for (int i = 0; i < 5000; ++i) d.Upsert("fill" + std::to_string(i), "x");
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const std::string* v = d.Find(keys[i]);
+    ASSERT_NE(v, nullptr) << i;
+    EXPECT_EQ(*v, "v" + std::to_string(i));
+  }
+  std::set<std::string> seen;
+  d.ForEach([&](std::string_view k, const std::string&) { seen.emplace(k); });
+  for (const auto& k : keys) EXPECT_EQ(seen.count(k), 1u);
+  EXPECT_EQ(d.Find(std::string(69999, '\xff')), nullptr);
+}
+
+// Values are constructed in the node's raw storage: each one must be
+// destroyed exactly once, on Erase, on replacement and on Clear.
+TEST(DictTest, ValuesAreDestroyedExactlyOnce) {
+  struct Counted {
+    int* live;
+    explicit Counted(int* l) : live(l) { ++*live; }
+    Counted(Counted&& o) noexcept : live(o.live) { ++*live; }
+    Counted& operator=(Counted&&) noexcept { return *this; }
+    ~Counted() { --*live; }
+  };
+  int live = 0;
+  {
+    Dict<Counted> d;
+    for (int i = 0; i < 100; ++i) d.Upsert("k" + std::to_string(i), Counted(&live));
+    EXPECT_EQ(live, 100);
+    d.Upsert("k1", Counted(&live));  // replaced in place
+    EXPECT_EQ(live, 100);
+    for (int i = 0; i < 50; ++i) d.Erase("k" + std::to_string(i));
+    EXPECT_EQ(live, 50);
+    Dict<Counted> moved(std::move(d));
+    EXPECT_EQ(live, 50);
+  }
+  EXPECT_EQ(live, 0);
+}
+
 TEST(DictTest, RandomReturnsMembers) {
   Dict<int> d;
   std::mt19937_64 rng(1);
-  EXPECT_EQ(d.Random(rng).first, nullptr);
+  EXPECT_EQ(d.Random(rng).second, nullptr);
   for (int i = 0; i < 100; ++i) d.Upsert(std::to_string(i), i);
   std::set<std::string> picked;
-  for (int i = 0; i < 2000; ++i) picked.insert(*d.Random(rng).first);
+  for (int i = 0; i < 2000; ++i) picked.emplace(d.Random(rng).first);
   EXPECT_GT(picked.size(), 90u);
 }
 

@@ -80,7 +80,7 @@ TEST(SetValueTest, ScanVisitsEveryMemberOnce) {
   std::map<std::string, int> seen;
   uint64_t cursor = 0;
   do {
-    cursor = s.Scan(cursor, [&](const std::string& m) { ++seen[m]; });
+    cursor = s.Scan(cursor, [&](std::string_view m) { ++seen[std::string(m)]; });
   } while (cursor != 0);
   EXPECT_EQ(seen.size(), 1000u);
   for (const auto& [m, n] : seen) EXPECT_EQ(n, 1) << m;
