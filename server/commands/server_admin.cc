@@ -8,6 +8,7 @@
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "server/command_table.h"
+#include "server/commands/command_docs.h"
 #include "server/commands/debug_digest.h"
 #include "server/commands/info_util.h"
 #include "server/connection.h"
@@ -265,7 +266,9 @@ void CmdCommandList(CommandContext& ctx) {
   for (const auto& [name, spec] : all) ctx.reply.Bulk(name);
 }
 
-void CmdCommandDocs(CommandContext& ctx) { ctx.reply.MapHeader(0); }
+void CmdCommandDocs(CommandContext& ctx) {
+  ReplyCommandDocs(ctx.reply, ctx.server.commands(), {ctx.args.begin() + 2, ctx.args.end()});
+}
 
 void CmdTime(CommandContext& ctx) {
   int64_t us = UnixUs();
