@@ -74,9 +74,9 @@ void Object::Release() noexcept {
       inline_len_ = 0;
       break;
     case ObjType::kList: delete u_.list; break;
-    case ObjType::kHash: delete u_.hash; break;
+    case ObjType::kHash: hash().~HashValue(); break;
     case ObjType::kSet: delete u_.set; break;
-    case ObjType::kZSet: delete u_.zset; break;
+    case ObjType::kZSet: zset().~ZSetValue(); break;
   }
   u_.heap = nullptr;
 }

@@ -1,6 +1,7 @@
 // A value in the keyspace, 16 bytes: one word of payload, the access time and
-// the type and encoding tags. Collections live behind an owning pointer
-// (server/types/); a string of up to 8 bytes (counters, flags, small ids) is
+// the type and encoding tags. Hashes and sorted sets are one word themselves
+// (server/types/listpack_or.h) and live in the payload; lists and sets live
+// behind an owning pointer; a string of up to 8 bytes (counters, flags, ids) is
 // kept inside the payload word, a longer one in a heap block of its exact
 // size (a 4-byte length then the bytes; the spare room malloc rounds up to
 // is the capacity APPEND grows into). Dict stores Objects inside its nodes,
@@ -10,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 
@@ -37,11 +39,11 @@ class Object {
   explicit Object(std::unique_ptr<ListValue> l, int64_t lru_ms = 0)
       : lru_s(Seconds(lru_ms)), type_(ObjType::kList) { u_.list = l.release(); }
   explicit Object(std::unique_ptr<HashValue> h, int64_t lru_ms = 0)
-      : lru_s(Seconds(lru_ms)), type_(ObjType::kHash) { u_.hash = h.release(); }
+      : lru_s(Seconds(lru_ms)), type_(ObjType::kHash) { ::new (&u_) HashValue(std::move(*h)); }
   explicit Object(std::unique_ptr<SetValue> s, int64_t lru_ms = 0)
       : lru_s(Seconds(lru_ms)), type_(ObjType::kSet) { u_.set = s.release(); }
   explicit Object(std::unique_ptr<ZSetValue> z, int64_t lru_ms = 0)
-      : lru_s(Seconds(lru_ms)), type_(ObjType::kZSet) { u_.zset = z.release(); }
+      : lru_s(Seconds(lru_ms)), type_(ObjType::kZSet) { ::new (&u_) ZSetValue(std::move(*z)); }
 
   Object(const Object&) = delete;
   Object& operator=(const Object&) = delete;
@@ -79,12 +81,12 @@ class Object {
 
   ListValue& list() { return *u_.list; }
   const ListValue& list() const { return *u_.list; }
-  HashValue& hash() { return *u_.hash; }
-  const HashValue& hash() const { return *u_.hash; }
+  HashValue& hash() { return Embedded<HashValue>(); }
+  const HashValue& hash() const { return const_cast<Object*>(this)->Embedded<HashValue>(); }
   SetValue& set() { return *u_.set; }
   const SetValue& set() const { return *u_.set; }
-  ZSetValue& zset() { return *u_.zset; }
-  const ZSetValue& zset() const { return *u_.zset; }
+  ZSetValue& zset() { return Embedded<ZSetValue>(); }
+  const ZSetValue& zset() const { return const_cast<Object*>(this)->Embedded<ZSetValue>(); }
 
   // A deep copy (COPY, SORT ... STORE of the same key).
   Object Clone() const;
@@ -101,6 +103,8 @@ class Object {
   void Assign(std::string_view s);
   // Frees what the payload owns (leaves the tags as they are).
   void Release() noexcept;
+  // A hash or zset in the payload is one owning word, so copying the word
+  // relocates it; the source then holds the empty string and frees nothing.
   void Steal(Object& o) noexcept {
     u_ = o.u_;
     lru_s = o.lru_s;
@@ -115,10 +119,13 @@ class Object {
     char bytes[kInlineMax];
     char* heap;  // [uint32_t length][bytes], from malloc
     ListValue* list;
-    HashValue* hash;
     SetValue* set;
-    ZSetValue* zset;
   } u_{};
+  template <typename T>  // the HashValue / ZSetValue constructed in u_
+  T& Embedded() {
+    static_assert(sizeof(T) <= sizeof(u_) && alignof(T) <= alignof(decltype(u_)));
+    return *std::launder(reinterpret_cast<T*>(&u_));
+  }
 
  public:
   uint32_t lru_s = 0;  // last access, Unix seconds (OBJECT IDLETIME)

@@ -2,11 +2,15 @@
 
 namespace vigil::server {
 
-HashValue::HashValue(const HashValue& other) : lp_(other.lp_) {
-  if (!other.dict_) return;
-  dict_ = std::make_unique<Dict<std::string>>();
-  other.dict_->ForEach(
-      [this](std::string_view k, const std::string& v) { dict_->Upsert(k, v); });
+HashValue::HashValue(const HashValue& other) {
+  if (!other.rep_.is_big()) {
+    rep_.lp() = other.rep_.lp();
+    return;
+  }
+  auto dict = std::make_unique<Dict<std::string>>();
+  other.rep_.big()->ForEach(
+      [&dict](std::string_view k, const std::string& v) { dict->Upsert(k, v); });
+  rep_.SetBig(std::move(dict));
 }
 
 HashValue& HashValue::operator=(const HashValue& other) {
@@ -18,44 +22,43 @@ HashValue& HashValue::operator=(const HashValue& other) {
 }
 
 void HashValue::ConvertToHashTable() {
-  if (dict_) return;
+  if (rep_.is_big()) return;
   auto dict = std::make_unique<Dict<std::string>>();
   ForEach([&dict](std::string_view f, std::string_view v) { dict->Upsert(f, std::string(v)); });
-  lp_.Clear();
-  dict_ = std::move(dict);
+  rep_.SetBig(std::move(dict));
 }
 
 std::optional<std::string_view> HashValue::Get(std::string_view field) const {
-  if (dict_) {
-    const std::string* v = dict_->Find(field);
+  if (rep_.is_big()) {
+    const std::string* v = rep_.big()->Find(field);
     if (!v) return std::nullopt;
     return std::string_view(*v);
   }
   size_t p = FindField(field);
-  if (p == lp_.End()) return std::nullopt;
-  return lp_.At(lp_.Next(p));
+  if (p == rep_.lp().End()) return std::nullopt;
+  return rep_.lp().At(rep_.lp().Next(p));
 }
 
 bool HashValue::Set(std::string_view field, std::string_view value, const Limits& limits) {
-  if (!dict_ && (field.size() > limits.max_value || value.size() > limits.max_value))
+  if (!rep_.is_big() && (field.size() > limits.max_value || value.size() > limits.max_value))
     ConvertToHashTable();
-  if (dict_) return dict_->Upsert(field, std::string(value)).second;
+  if (rep_.is_big()) return rep_.big()->Upsert(field, std::string(value)).second;
   size_t p = FindField(field);
-  if (p != lp_.End()) {
-    lp_.Replace(lp_.Next(p), value);
+  if (p != rep_.lp().End()) {
+    rep_.lp().Replace(rep_.lp().Next(p), value);
     return false;
   }
-  lp_.PushBack(field);
-  lp_.PushBack(value);
+  rep_.lp().PushBack(field);
+  rep_.lp().PushBack(value);
   if (size() > limits.max_entries) ConvertToHashTable();
   return true;
 }
 
 bool HashValue::Delete(std::string_view field) {
-  if (dict_) return dict_->Erase(field);
+  if (rep_.is_big()) return rep_.big()->Erase(field);
   size_t p = FindField(field);
-  if (p == lp_.End()) return false;
-  lp_.EraseRange(p, 2);
+  if (p == rep_.lp().End()) return false;
+  rep_.lp().EraseRange(p, 2);
   return true;
 }
 
@@ -67,12 +70,12 @@ std::vector<HashValue::Entry> HashValue::Entries() const {
 }
 
 HashValue::Entry HashValue::Random(std::mt19937_64& rng) const {
-  if (dict_) {
-    auto [k, v] = dict_->Random(rng);
+  if (rep_.is_big()) {
+    auto [k, v] = rep_.big()->Random(rng);
     return {k, *v};
   }
-  size_t p = lp_.Seek(static_cast<int64_t>(2 * (rng() % size())));
-  return {lp_.At(p), lp_.At(lp_.Next(p))};
+  size_t p = rep_.lp().Seek(static_cast<int64_t>(2 * (rng() % size())));
+  return {rep_.lp().At(p), rep_.lp().At(rep_.lp().Next(p))};
 }
 
 }  // namespace vigil::server

@@ -17,6 +17,7 @@
 
 #include "server/db/dict.h"
 #include "server/types/listpack.h"
+#include "server/types/listpack_or.h"
 
 namespace vigil::server {
 
@@ -35,10 +36,10 @@ class HashValue {
   HashValue(HashValue&&) noexcept = default;
   HashValue& operator=(HashValue&&) noexcept = default;
 
-  size_t size() const { return dict_ ? dict_->size() : lp_.size() / 2; }
+  size_t size() const { return rep_.is_big() ? rep_.big()->size() : rep_.lp().size() / 2; }
   bool empty() const { return size() == 0; }
-  bool is_listpack() const { return dict_ == nullptr; }
-  const char* EncodingName() const { return dict_ ? "hashtable" : "listpack"; }
+  bool is_listpack() const { return !rep_.is_big(); }
+  const char* EncodingName() const { return rep_.is_big() ? "hashtable" : "listpack"; }
 
   // The value of `field`; the view is valid until the hash changes.
   std::optional<std::string_view> Get(std::string_view field) const;
@@ -57,20 +58,20 @@ class HashValue {
   // write commands call it once when done, so small hashes cost their bytes
   // as Redis's exactly-reallocated listpacks do.
   void ShrinkToFit() {
-    if (!dict_) lp_ = Listpack(lp_);
+    if (!rep_.is_big()) rep_.lp() = Listpack(rep_.lp());
   }
 
   // fn(std::string_view field, std::string_view value) for every entry.
   template <typename F>
   void ForEach(F&& fn) const {
-    if (dict_) {
-      dict_->ForEach([&](std::string_view k, const std::string& v) { fn(k, v); });
+    if (rep_.is_big()) {
+      rep_.big()->ForEach([&](std::string_view k, const std::string& v) { fn(k, v); });
       return;
     }
-    for (size_t p = lp_.Begin(); p != lp_.End();) {
-      size_t vp = lp_.Next(p);
-      fn(lp_.At(p), lp_.At(vp));
-      p = lp_.Next(vp);
+    for (size_t p = rep_.lp().Begin(); p != rep_.lp().End();) {
+      size_t vp = rep_.lp().Next(p);
+      fn(rep_.lp().At(p), rep_.lp().At(vp));
+      p = rep_.lp().Next(vp);
     }
   }
   std::vector<Entry> Entries() const;
@@ -83,15 +84,14 @@ class HashValue {
   // cursor and is returned whole by the caller.
   template <typename F>
   uint64_t Scan(uint64_t cursor, F&& fn) {
-    return dict_->Scan(cursor, [&](std::string_view k, std::string& v) { fn(k, v); });
+    return rep_.big()->Scan(cursor, [&](std::string_view k, std::string& v) { fn(k, v); });
   }
 
  private:
   // The listpack offset of `field`'s key entry, or End().
-  size_t FindField(std::string_view field) const { return lp_.Find(lp_.Begin(), field, 1); }
+  size_t FindField(std::string_view field) const { return rep_.lp().Find(rep_.lp().Begin(), field, 1); }
 
-  Listpack lp_;
-  std::unique_ptr<Dict<std::string>> dict_;  // non-null once converted
+  ListpackOr<Dict<std::string>> rep_;  // the Dict once converted
 };
 
 }  // namespace vigil::server

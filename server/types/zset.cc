@@ -11,39 +11,40 @@ namespace vigil::server {
 ZSetValue::ZSetValue(const Limits& limits, size_t first_member_len) {
   // Redis 7.0 (zaddGenericCommand) looks only at the first member here.
   if (limits.max_entries == 0 || first_member_len > limits.max_value) {
-    big_ = std::make_unique<Big>();
+    rep_.SetBig(std::make_unique<Big>());
   }
 }
 
-ZSetValue::ZSetValue(const ZSetValue& other) : lp_(other.lp_) {
-  if (other.big_) {
-    big_ = std::make_unique<Big>();
-    for (const SkipList::Node* n = other.big_->list.First(); n; n = n->next())
-      BigAdd(n->score, n->member());
+ZSetValue::ZSetValue(const ZSetValue& other) {
+  if (!other.rep_.is_big()) {
+    rep_.lp() = other.rep_.lp();
+    return;
   }
+  rep_.SetBig(std::make_unique<Big>());
+  for (const SkipList::Node* n = other.big()->list.First(); n; n = n->next())
+    BigAdd(n->score, n->member());
 }
 
 ZSetValue& ZSetValue::operator=(const ZSetValue& other) {
   if (this != &other) {
     ZSetValue copy(other);
-    lp_ = std::move(copy.lp_);
-    big_ = std::move(copy.big_);
+    rep_ = std::move(copy.rep_);
   }
   return *this;
 }
 
 ZSetValue::~ZSetValue() = default;
 
-size_t ZSetValue::size() const { return big_ ? big_->list.size() : lp_.size() / 2; }
+size_t ZSetValue::size() const { return big() ? big()->list.size() : lp().size() / 2; }
 
 // ---- listpack helpers ----
 
 size_t ZSetValue::LpFind(std::string_view member) const {
-  return lp_.Find(lp_.Begin(), member, /*skip=*/1);
+  return lp().Find(lp().Begin(), member, /*skip=*/1);
 }
 
 double ZSetValue::LpScore(size_t member_pos) const {
-  std::string_view text = lp_.At(lp_.Next(member_pos));
+  std::string_view text = lp().At(lp().Next(member_pos));
   double d = 0;
   // The text was written by FormatDouble ("inf", "-inf" or %.17g), which
   // from_chars reads back exactly.
@@ -56,21 +57,21 @@ double ZSetValue::LpScore(size_t member_pos) const {
 static std::string LpScoreText(double score) { return FormatDouble(score == 0 ? 0.0 : score); }
 
 void ZSetValue::LpInsert(double score, std::string_view member) {
-  size_t p = lp_.Begin();
-  for (; p != lp_.End(); p = LpNextPair(p)) {
+  size_t p = lp().Begin();
+  for (; p != lp().End(); p = LpNextPair(p)) {
     double s = LpScore(p);
-    if (s > score || (s == score && lp_.At(p) > member)) break;
+    if (s > score || (s == score && lp().At(p) > member)) break;
   }
-  size_t at = lp_.Insert(p, member);
-  lp_.Insert(lp_.Next(at), LpScoreText(score));
+  size_t at = lp().Insert(p, member);
+  lp().Insert(lp().Next(at), LpScoreText(score));
   LpCompact();
 }
 
 void ZSetValue::ToSkiplist() {
-  if (big_) return;
-  big_ = std::make_unique<Big>();
-  LpForEach([&](size_t p) { BigAdd(LpScore(p), lp_.At(p)); });
-  lp_ = Listpack();
+  if (rep_.is_big()) return;
+  auto big = std::make_unique<Big>();
+  LpForEach([&](size_t p) { big->index.Insert(big->list.Insert(LpScore(p), lp().At(p))); });
+  rep_.SetBig(std::move(big));
 }
 
 std::unique_ptr<ZSetValue> ZSetValue::FromSorted(const std::vector<Entry>& entries,
@@ -79,13 +80,13 @@ std::unique_ptr<ZSetValue> ZSetValue::FromSorted(const std::vector<Entry>& entri
   size_t longest = 0;
   for (const Entry& e : entries) longest = std::max(longest, e.member.size());
   if (entries.size() > limits.max_entries || longest > limits.max_value) {
-    z->big_ = std::make_unique<Big>();
+    z->rep_.SetBig(std::make_unique<Big>());
     for (const Entry& e : entries) z->BigAdd(e.score, e.member);
     return z;
   }
   for (const Entry& e : entries) {
-    z->lp_.PushBack(e.member);
-    z->lp_.PushBack(LpScoreText(e.score));
+    z->lp().PushBack(e.member);
+    z->lp().PushBack(LpScoreText(e.score));
   }
   z->LpCompact();
   return z;
@@ -94,13 +95,13 @@ std::unique_ptr<ZSetValue> ZSetValue::FromSorted(const std::vector<Entry>& entri
 // ---- lookups and updates ----
 
 std::optional<double> ZSetValue::Score(std::string_view member) const {
-  if (big_) {
-    const SkipList::Node* n = big_->index.Find(member);
+  if (big()) {
+    const SkipList::Node* n = big()->index.Find(member);
     if (!n) return std::nullopt;
     return n->score;
   }
   size_t p = LpFind(member);
-  if (p == lp_.End()) return std::nullopt;
+  if (p == lp().End()) return std::nullopt;
   return LpScore(p);
 }
 
@@ -118,19 +119,19 @@ ZSetValue::AddResult ZSetValue::Add(double score, std::string_view member, int f
       return AddResult::kNop;
     *new_score = score;
     if (score == *current) return AddResult::kUnchanged;
-    if (big_) {
-      big_->list.UpdateScore(big_->index.Find(member), score);
+    if (big()) {
+      big()->list.UpdateScore(big()->index.Find(member), score);
     } else {
       // Remove and re-insert at the new position.
       size_t p = LpFind(member);
-      lp_.EraseRange(p, 2);
+      lp().EraseRange(p, 2);
       LpInsert(score, member);
     }
     return AddResult::kUpdated;
   }
   if (flags & kAddXx) return AddResult::kNop;
-  if (!big_ && (size() + 1 > limits.max_entries || member.size() > limits.max_value)) ToSkiplist();
-  if (big_) {
+  if (!big() && (size() + 1 > limits.max_entries || member.size() > limits.max_value)) ToSkiplist();
+  if (big()) {
     BigAdd(score, member);
   } else {
     LpInsert(score, member);
@@ -140,30 +141,30 @@ ZSetValue::AddResult ZSetValue::Add(double score, std::string_view member, int f
 }
 
 bool ZSetValue::Remove(std::string_view member) {
-  if (big_) {
-    SkipList::Node* n = big_->index.Find(member);
+  if (big()) {
+    SkipList::Node* n = big()->index.Find(member);
     if (!n) return false;
-    big_->index.Erase(n);
-    big_->list.Erase(n);
+    big()->index.Erase(n);
+    big()->list.Erase(n);
     return true;
   }
   size_t p = LpFind(member);
-  if (p == lp_.End()) return false;
-  lp_.EraseRange(p, 2);
+  if (p == lp().End()) return false;
+  lp().EraseRange(p, 2);
   LpCompact();
   return true;
 }
 
 std::optional<size_t> ZSetValue::Rank(std::string_view member, bool reverse) const {
   size_t rank = 0;  // 0-based forward
-  if (big_) {
-    const SkipList::Node* n = big_->index.Find(member);
+  if (big()) {
+    const SkipList::Node* n = big()->index.Find(member);
     if (!n) return std::nullopt;
-    rank = big_->list.Rank(n->score, n->member()) - 1;
+    rank = big()->list.Rank(n->score, n->member()) - 1;
   } else {
-    size_t p = lp_.Begin();
-    for (; p != lp_.End() && lp_.At(p) != member; p = LpNextPair(p)) ++rank;
-    if (p == lp_.End()) return std::nullopt;
+    size_t p = lp().Begin();
+    for (; p != lp().End() && lp().At(p) != member; p = LpNextPair(p)) ++rank;
+    if (p == lp().End()) return std::nullopt;
   }
   return reverse ? size() - 1 - rank : rank;
 }
@@ -174,25 +175,25 @@ std::vector<ZSetValue::Entry> ZSetValue::Range(size_t first, size_t last, bool r
   std::vector<Entry> out;
   if (first > last || last >= size()) return out;
   out.reserve(last - first + 1);
-  if (big_) {
-    const SkipList::Node* n = big_->list.ByRank(first + 1);
+  if (big()) {
+    const SkipList::Node* n = big()->list.ByRank(first + 1);
     for (size_t i = first; i <= last; ++i, n = n->next()) out.push_back({n->member(), n->score});
   } else {
-    size_t p = lp_.Seek(static_cast<int64_t>(2 * first));
+    size_t p = lp().Seek(static_cast<int64_t>(2 * first));
     for (size_t i = first; i <= last; ++i, p = LpNextPair(p))
-      out.push_back({lp_.At(p), LpScore(p)});
+      out.push_back({lp().At(p), LpScore(p)});
   }
   if (reverse) std::reverse(out.begin(), out.end());
   return out;
 }
 
 ZSetValue::Entry ZSetValue::At(size_t rank) const {
-  if (big_) {
-    const SkipList::Node* n = big_->list.ByRank(rank + 1);
+  if (big()) {
+    const SkipList::Node* n = big()->list.ByRank(rank + 1);
     return {n->member(), n->score};
   }
-  size_t p = lp_.Seek(static_cast<int64_t>(2 * rank));
-  return {lp_.At(p), LpScore(p)};
+  size_t p = lp().Seek(static_cast<int64_t>(2 * rank));
+  return {lp().At(p), LpScore(p)};
 }
 
 namespace {
@@ -214,12 +215,12 @@ std::pair<size_t, size_t> ScanSpan(size_t n, GteMin gte_min, LteMax lte_max) {
 
 std::pair<size_t, size_t> ZSetValue::RankSpan(const ScoreRange& range) const {
   if (range.Empty()) return {0, 0};
-  if (big_) {
+  if (big()) {
     size_t first_rank, last_rank;
-    const SkipList::Node* first = big_->list.FirstNotBefore(
+    const SkipList::Node* first = big()->list.FirstNotBefore(
         [&](const SkipList::Node* n) { return !range.GteMin(n->score); }, &first_rank);
     if (!first || !range.LteMax(first->score)) return {0, 0};
-    big_->list.LastNotAfter([&](const SkipList::Node* n) { return range.LteMax(n->score); },
+    big()->list.LastNotAfter([&](const SkipList::Node* n) { return range.LteMax(n->score); },
                             &last_rank);
     return {first_rank - 1, last_rank};
   }
@@ -232,12 +233,12 @@ std::pair<size_t, size_t> ZSetValue::RankSpan(const ScoreRange& range) const {
 
 std::pair<size_t, size_t> ZSetValue::RankSpan(const LexRange& range) const {
   if (range.Empty()) return {0, 0};
-  if (big_) {
+  if (big()) {
     size_t first_rank, last_rank;
-    const SkipList::Node* first = big_->list.FirstNotBefore(
+    const SkipList::Node* first = big()->list.FirstNotBefore(
         [&](const SkipList::Node* n) { return !range.GteMin(n->member()); }, &first_rank);
     if (!first || !range.LteMax(first->member())) return {0, 0};
-    big_->list.LastNotAfter([&](const SkipList::Node* n) { return range.LteMax(n->member()); },
+    big()->list.LastNotAfter([&](const SkipList::Node* n) { return range.LteMax(n->member()); },
                             &last_rank);
     // Members are in lex order only when all scores are equal; with mixed
     // scores (undefined in Redis too) keep the span well-formed.
@@ -245,7 +246,7 @@ std::pair<size_t, size_t> ZSetValue::RankSpan(const LexRange& range) const {
   }
   std::vector<std::string_view> members;
   members.reserve(size());
-  LpForEach([&](size_t p) { members.push_back(lp_.At(p)); });
+  LpForEach([&](size_t p) { members.push_back(lp().At(p)); });
   return ScanSpan(members.size(), [&](size_t i) { return range.GteMin(members[i]); },
                   [&](size_t i) { return range.LteMax(members[i]); });
 }
@@ -253,11 +254,11 @@ std::pair<size_t, size_t> ZSetValue::RankSpan(const LexRange& range) const {
 size_t ZSetValue::RemoveRanks(size_t first, size_t last) {
   if (first > last || first >= size()) return 0;
   last = std::min(last, size() - 1);
-  if (big_) {
-    return big_->list.EraseRanks(first + 1, last + 1,
-                                 [this](SkipList::Node* n) { big_->index.Erase(n); });
+  if (big()) {
+    return big()->list.EraseRanks(first + 1, last + 1,
+                                 [this](SkipList::Node* n) { big()->index.Erase(n); });
   }
-  lp_.EraseRange(lp_.Seek(static_cast<int64_t>(2 * first)), 2 * (last - first + 1));
+  lp().EraseRange(lp().Seek(static_cast<int64_t>(2 * first)), 2 * (last - first + 1));
   LpCompact();
   return last - first + 1;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "server/types/listpack.h"
+#include "server/types/listpack_or.h"
 #include "server/types/skiplist.h"
 
 namespace vigil::server {
@@ -41,11 +42,13 @@ class ZSetValue {
   ZSetValue(const Limits& limits, size_t first_member_len);
   ZSetValue(const ZSetValue& other);
   ZSetValue& operator=(const ZSetValue& other);
+  ZSetValue(ZSetValue&&) noexcept = default;
+  ZSetValue& operator=(ZSetValue&&) noexcept = default;
   ~ZSetValue();
 
   size_t size() const;
   bool empty() const { return size() == 0; }
-  bool is_listpack() const { return big_ == nullptr; }
+  bool is_listpack() const { return !rep_.is_big(); }
   const char* EncodingName() const { return is_listpack() ? "listpack" : "skiplist"; }
 
   std::optional<double> Score(std::string_view member) const;
@@ -88,32 +91,35 @@ class ZSetValue {
   };
 
   void BigAdd(double score, std::string_view member) {
-    big_->index.Insert(big_->list.Insert(score, member));
+    big()->index.Insert(big()->list.Insert(score, member));
   }
   // Listpack helpers: the offset of a member's pair, End() if absent.
   size_t LpFind(std::string_view member) const;
   double LpScore(size_t member_pos) const;
-  size_t LpNextPair(size_t member_pos) const { return lp_.Next(lp_.Next(member_pos)); }
+  size_t LpNextPair(size_t member_pos) const { return lp().Next(lp().Next(member_pos)); }
   template <typename F>  // F(size_t member_pos), in order
   void LpForEach(F&& fn) const {
-    for (size_t p = lp_.Begin(); p != lp_.End(); p = LpNextPair(p)) fn(p);
+    for (size_t p = lp().Begin(); p != lp().End(); p = LpNextPair(p)) fn(p);
   }
   void LpInsert(double score, std::string_view member);
   // Drops the spare capacity the buffer keeps after growing or shrinking:
   // small sets are numerous, so slack would cost more than the copy.
-  void LpCompact() { lp_ = Listpack(lp_); }
+  void LpCompact() { lp() = Listpack(lp()); }
 
-  Listpack lp_;
-  std::unique_ptr<Big> big_;
+  Listpack& lp() { return rep_.lp(); }
+  const Listpack& lp() const { return rep_.lp(); }
+  Big* big() const { return rep_.big(); }
+
+  ListpackOr<Big> rep_;  // the skiplist and its index once converted
 };
 
 template <typename F>
 uint64_t ZSetValue::Scan(uint64_t cursor, F&& fn) const {
   if (is_listpack()) {
-    LpForEach([&](size_t p) { fn(lp_.At(p), LpScore(p)); });
+    LpForEach([&](size_t p) { fn(lp().At(p), LpScore(p)); });
     return 0;
   }
-  return big_->index.Scan(cursor, [&](const SkipList::Node* n) { fn(n->member(), n->score); });
+  return big()->index.Scan(cursor, [&](const SkipList::Node* n) { fn(n->member(), n->score); });
 }
 
 }  // namespace vigil::server

@@ -98,6 +98,43 @@ TEST(ObjectTest, CloneCopiesEveryTypeDeeply) {
   EXPECT_EQ(soc.type(), ObjType::kSet);
 }
 
+// Hashes and zsets live in the payload word in either encoding; moving the
+// Object relocates them, and each must be freed exactly once (ASan builds
+// check the latter).
+TEST(ObjectTest, EmbeddedHashAndZSetSurviveMovesInBothEncodings) {
+  const HashValue::Limits hl{4, 64};
+  const ZSetValue::Limits zl{4, 64};
+  for (int fields : {2, 50}) {  // listpack, then hashtable / skiplist
+    auto h = std::make_unique<HashValue>();
+    auto z = std::make_unique<ZSetValue>();
+    for (int i = 0; i < fields; ++i) {
+      h->Set("f" + std::to_string(i), "v" + std::to_string(i), hl);
+      double unused;
+      z->Add(i, "m" + std::to_string(i), 0, &unused, zl);
+    }
+    Object ho(std::move(h));
+    Object zo(std::move(z));
+    EXPECT_STREQ(ho.EncodingName(), fields > 4 ? "hashtable" : "listpack");
+    EXPECT_STREQ(zo.EncodingName(), fields > 4 ? "skiplist" : "listpack");
+    Object hm(std::move(ho));
+    Object zm;
+    zm = std::move(zo);
+    EXPECT_EQ(ho.type(), ObjType::kString);  // NOLINT(bugprone-use-after-move)
+    ASSERT_EQ(hm.hash().size(), static_cast<size_t>(fields));
+    ASSERT_EQ(zm.zset().size(), static_cast<size_t>(fields));
+    EXPECT_EQ(*hm.hash().Get("f1"), "v1");
+    EXPECT_EQ(*zm.zset().Score("m1"), 1.0);
+    Object hc = hm.Clone();
+    Object zc = zm.Clone();
+    hc.hash().Delete("f1");
+    zc.zset().Remove("m1");
+    EXPECT_TRUE(hm.hash().Contains("f1"));
+    EXPECT_TRUE(zm.zset().Score("m1").has_value());
+    hm.SetStr("now a string");  // frees the hash
+    EXPECT_EQ(hm.str(), "now a string");
+  }
+}
+
 TEST(ObjectTest, EncodingNamesFollowRedis) {
   EXPECT_STREQ(Object("12345").EncodingName(), "int");
   EXPECT_STREQ(Object("-9223372036854775808").EncodingName(), "int");
