@@ -1,5 +1,6 @@
 #include "server/blocking.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -183,6 +184,11 @@ bool Blocking::Rerun(uint64_t client_id, const std::string& key) {
   server_.Propagate(ctx, dirty_before);
   Unblock(client_id, false);
   return true;
+}
+
+size_t Blocking::clients_with_timeout() const {
+  return static_cast<size_t>(std::count_if(waits_.begin(), waits_.end(),
+                                           [](const auto& w) { return w.second.spec.deadline_ms != 0; }));
 }
 
 void Blocking::Unblock(uint64_t client_id, bool send_timeout_reply) {

@@ -81,6 +81,8 @@ class Blocking {
   void Unblock(uint64_t client_id, bool send_timeout_reply);
   bool IsBlocked(uint64_t client_id) const { return waits_.count(client_id) != 0; }
   size_t blocked_clients() const { return waits_.size(); }
+  // Those with a deadline (INFO's clients_in_timeout_table).
+  size_t clients_with_timeout() const;
   size_t keys_with_waiters() const { return waiters_.size(); }
 
  private:

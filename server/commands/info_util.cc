@@ -141,9 +141,10 @@ std::string InfoClients(Server& s) {
       .Add("maxclients", s.config().maxclients)
       .Add("client_recent_max_input_buffer", max_in)
       .Add("client_recent_max_output_buffer", max_out)
-      .Add("blocked_clients", s.blocking().blocked_clients())
+      .Add("blocked_clients", s.blocking().blocked_clients() + s.replication().wait_clients())
       .Add("tracking_clients", 0)
-      .Add("clients_in_timeout_table", 0)
+      .Add("clients_in_timeout_table",
+           s.blocking().clients_with_timeout() + s.replication().wait_clients_with_timeout())
       .Take();
 }
 

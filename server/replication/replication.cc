@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -427,6 +428,11 @@ int Replication::GoodReplicas() const {
     if (r.state == ReplicaState::kOnline && (now - r.ack_time_ms) / 1000 * 1000 <= max_lag_ms) ++n;
   }
   return n;
+}
+
+size_t Replication::wait_clients_with_timeout() const {
+  return static_cast<size_t>(std::count_if(waiters_.begin(), waiters_.end(),
+                                           [](const Waiter& w) { return w.deadline_ms != 0; }));
 }
 
 int64_t Replication::ReplicasAcked(int64_t offset) const {

@@ -63,6 +63,10 @@ class Replication {
   void CmdReplicaOf(CommandContext& ctx);
   void CmdRole(CommandContext& ctx);
   void CmdWait(CommandContext& ctx);
+  // Clients blocked in WAIT, and those of them with a timeout (INFO counts
+  // them among blocked_clients / clients_in_timeout_table, as Redis does).
+  size_t wait_clients() const { return waiters_.size(); }
+  size_t wait_clients_with_timeout() const;
   // FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]: the coordinated
   // hand-over (pause writes, wait for a replica to catch up, become its
   // replica with PSYNC ... FAILOVER, which promotes it).

@@ -157,6 +157,34 @@ class ServerInfo(unittest.TestCase):
             self.assertEqual(ours[field].split(",")[0], theirs[field].split(",")[0], field)
             self.assertEqual(ours[field].split(",")[3:], theirs[field].split(",")[3:], field)
 
+    def test_blocked_clients_and_timeout_table_match_redis(self):
+        """BLPOP with and without a timeout, and WAIT with a timeout, count in
+        blocked_clients; only those with a timeout in clients_in_timeout_table."""
+        counts = []
+        for srv, c in ((self.vigil, self.v), (self.real, self.r)):
+            blockers = []
+            for cmd in (("BLPOP", "q1", 0), ("BLPOP", "q2", 100), ("WAIT", 1, 100000)):
+                b = redis.Redis(port=srv.port, single_connection_client=True)
+                self.addCleanup(b.connection_pool.disconnect)
+                b.connection.send_command(*cmd)
+                blockers.append(b)
+            deadline = time.time() + 5
+            while values(self.info(c, "clients"))["blocked_clients"] != "3" and time.time() < deadline:
+                time.sleep(0.01)
+            info = values(self.info(c, "clients"))
+            counts.append((info["blocked_clients"], info["clients_in_timeout_table"]))
+            c.rpush("q1", "x")  # serves the first; the others stay blocked
+            blockers[0].connection.read_response()
+            deadline = time.time() + 5
+            while values(self.info(c, "clients"))["blocked_clients"] != "2" and time.time() < deadline:
+                time.sleep(0.01)
+            info = values(self.info(c, "clients"))
+            counts.append((info["blocked_clients"], info["clients_in_timeout_table"]))
+            for b in blockers:
+                b.connection_pool.disconnect()
+        self.assertEqual(counts[:2], [("3", "2"), ("2", "2")])
+        self.assertEqual(counts[:2], counts[2:])
+
     def test_keyspace_counts_and_avg_ttl(self):
         self.make_state()
         ours, theirs = values(self.info(self.v, "keyspace")), values(self.info(self.r, "keyspace"))
