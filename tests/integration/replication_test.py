@@ -97,7 +97,13 @@ class Cluster:
         start = self.vigil if kind == "vigil" else self.redis
         r = start("replicaof 127.0.0.1 %d" % master.port, *lines)
         rc = self.client(r)
-        wait_for(lambda: link_up(rc), timeout=15, what="link up")
+        try:
+            wait_for(lambda: link_up(rc), timeout=15, what="link up")
+        except AssertionError as e:
+            # Rare under heavy load; the logs of both sides say why.
+            tails = ["%s log:\n%s" % (who, open(s.log).read()[-3000:])
+                     for who, s in (("master", master), ("replica", r))]
+            raise AssertionError("\n".join([str(e)] + tails)) from None
         return r, rc
 
     def drop_link_and_resume(self, mc, rc):
