@@ -177,8 +177,10 @@ bool Blocking::Rerun(uint64_t client_id, const std::string& key) {
   if (reblocked_) return false;
   // The call was counted when the client blocked; its time and failure
   // (BLMOVE onto a wrong-type destination) are counted when served (Redis 7.0).
+  const int64_t serve_us = MonotonicUs() - start_us;
   CommandStats& stats = server_.command_stats()[spec->name];
-  stats.usec += static_cast<uint64_t>(MonotonicUs() - start_us);
+  stats.usec += static_cast<uint64_t>(serve_us);
+  server_.RecordSlowlog(client, args, w->second.call_us + serve_us);
   const std::string& out = *client.writer().buffer();
   if (out.size() > reply_start && out[reply_start] == '-') ++stats.failed_calls;
   server_.Propagate(ctx, dirty_before);

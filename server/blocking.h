@@ -80,6 +80,12 @@ class Blocking {
   // gets its timeout reply first (CLIENT UNBLOCK ... TIMEOUT).
   void Unblock(uint64_t client_id, bool send_timeout_reply);
   bool IsBlocked(uint64_t client_id) const { return waits_.count(client_id) != 0; }
+  // The time of the call that blocked: the slowlog entry is written when the
+  // client is served, with that time plus the serving run's (Redis 7.0); a
+  // wait that times out leaves no entry.
+  void NoteBlockedCallTime(uint64_t client_id, int64_t us) {
+    if (auto w = waits_.find(client_id); w != waits_.end()) w->second.call_us = us;
+  }
   size_t blocked_clients() const { return waits_.size(); }
   // Those with a deadline (INFO's clients_in_timeout_table).
   size_t clients_with_timeout() const;
@@ -91,6 +97,7 @@ class Blocking {
     BlockSpec spec;
     std::vector<std::string> args;
     std::unique_ptr<boost::asio::steady_timer> timer;
+    int64_t call_us = 0;  // the blocking call's own time
   };
   using DbKey = std::pair<int, std::string>;
 

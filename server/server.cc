@@ -729,8 +729,11 @@ void Server::Call(Client& client, const ResolvedCommand& cmd,
     ++cs.failed_calls;
     stats_.RecordErrorReply(std::string_view(out).substr(reply_start + 1), client.is_master());
   }
-  // EXEC is logged through the commands it runs (Redis's skip_slowlog).
-  if (cmd.spec->name != "exec") RecordSlowlog(client, args, duration);
+  if (blocking_.IsBlocked(client.id())) {
+    blocking_.NoteBlockedCallTime(client.id(), duration);  // logged when served
+  } else if (cmd.spec->name != "exec") {  // EXEC is logged through its commands
+    RecordSlowlog(client, args, duration);
+  }
   // Fed after the command ran, as Redis 7.0's call(): a transaction shows as
   // MULTI, its commands, then EXEC.
   if (!monitors_.empty() && !((run.flags | cmd.spec->flags) & (kCmdAdmin | kCmdSkipMonitor)))

@@ -163,6 +163,8 @@ class Server {
   void NotifyKeyspaceEvent(int event_class, std::string_view event, std::string_view key, int db);
   void SignalKeyAsReady(int db, std::string_view key) { blocking_.SignalKeyAsReady(db, key); }
   Blocking& blocking() { return blocking_; }
+  // Adds a slowlog entry if the command took slowlog-log-slower-than or more.
+  void RecordSlowlog(Client& client, const std::vector<std::string>& args, int64_t duration_us);
   // Changes since the last save (save points, INFO rdb_changes_since_last_save).
   uint64_t dirty() const { return dirty_; }
   // A snapshot covering `n` changes finished: they no longer count.
@@ -275,7 +277,6 @@ class Server {
   std::vector<uint64_t> monitors_;  // client ids in MONITOR mode
   void FeedMonitors(const Client& client, const std::vector<std::string>& args, int64_t unix_us);
   uint64_t next_slowlog_id_ = 0;
-  void RecordSlowlog(Client& client, const std::vector<std::string>& args, int64_t duration_us);
   uint64_t next_client_id_ = 1;
   std::string run_id_;
   int64_t start_ms_;

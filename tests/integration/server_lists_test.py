@@ -236,6 +236,25 @@ class Lists(ServerTestCase):
         self.assertEqual(self.r.exists("q", "other"), 0)
         self.wait_blocked(0)
 
+    def test_slowlog_logs_a_blocking_pop_when_served_not_on_timeout(self):
+        """As Redis 7.0: the entry is written when the client is served (after
+        the push that served it); a wait that times out leaves none."""
+        self.r.config_set("slowlog-log-slower-than", "0")
+        self.addCleanup(self.r.config_set, "slowlog-log-slower-than", "10000")
+        self.r.slowlog_reset()
+        c = self.raw_client()
+        c.send("BLPOP", "sq", "0")
+        self.wait_blocked(1)
+        self.r.rpush("sq", "x")
+        self.assertEqual(c.read(), b"*2\r\n$2\r\nsq\r\n$1\r\nx\r\n")
+        c.send("BLPOP", "nothing", "0.01")
+        self.assertEqual(c.read(), b"*-1\r\n")
+        logged = [(c.decode() if isinstance(c, bytes) else c).split()
+                  for c in (e["command"] for e in reversed(self.r.slowlog_get(10)))]
+        logged = [e for e in logged if e[0] not in ("INFO", "SLOWLOG")]  # the test's own
+        self.assertEqual(logged[:2], [["RPUSH", "sq", "x"], ["BLPOP", "sq", "0"]])
+        self.assertNotIn(["BLPOP", "nothing", "0.01"], logged)
+
     def test_fractional_timeout_returns_nil(self):
         c = self.raw_client()
         start = time.monotonic()
