@@ -223,7 +223,8 @@ void Client::FlushNow() {
   writing_.swap(out_);
   out_.clear();
   writing_in_progress_ = true;
-  server_.stats().total_net_output_bytes += writing_.size();
+  (is_replica() ? server_.stats().total_net_repl_output_bytes
+                : server_.stats().total_net_output_bytes) += writing_.size();
   ++server_.stats().total_writes_processed;
   asio::async_write(socket_, asio::buffer(writing_),
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {

@@ -70,6 +70,11 @@ struct ServerStats {
   uint64_t keyspace_misses = 0;
   uint64_t total_net_input_bytes = 0;
   uint64_t total_net_output_bytes = 0;
+  // Replication traffic, kept out of the two above as Redis does: what a
+  // replica reads from its master (RDB and stream), what a master writes to
+  // its replicas.
+  uint64_t total_net_repl_input_bytes = 0;
+  uint64_t total_net_repl_output_bytes = 0;
   uint64_t total_reads_processed = 0;   // socket reads
   uint64_t total_writes_processed = 0;  // socket writes
   uint64_t total_forks = 0;
@@ -77,7 +82,8 @@ struct ServerStats {
   uint64_t total_error_replies = 0;
   uint64_t unexpected_error_replies = 0;  // errors answered to our master's stream
   std::map<std::string, uint64_t> error_counts;  // INFO errorstats, by error prefix
-  InstantaneousMetric inst_ops, inst_net_input, inst_net_output;
+  InstantaneousMetric inst_ops, inst_net_input, inst_net_output, inst_net_repl_input,
+      inst_net_repl_output;
 
   // An error reply was sent; `error` is its text without the leading '-'.
   // Counted under its first word ("ERR", "WRONGTYPE"), looked for in the first

@@ -241,12 +241,12 @@ std::string InfoStats(Server& s) {
       .Add("instantaneous_ops_per_sec", static_cast<int64_t>(st.inst_ops.PerSecond()))
       .Add("total_net_input_bytes", st.total_net_input_bytes)
       .Add("total_net_output_bytes", st.total_net_output_bytes)
-      // Replication traffic is counted in total_net_*_bytes.
-      .Zeros({"total_net_repl_input_bytes", "total_net_repl_output_bytes"})
+      .Add("total_net_repl_input_bytes", st.total_net_repl_input_bytes)
+      .Add("total_net_repl_output_bytes", st.total_net_repl_output_bytes)
       .Fixed("instantaneous_input_kbps", st.inst_net_input.PerSecond() / 1024)
       .Fixed("instantaneous_output_kbps", st.inst_net_output.PerSecond() / 1024)
-      .Fixed("instantaneous_input_repl_kbps", 0)
-      .Fixed("instantaneous_output_repl_kbps", 0)
+      .Fixed("instantaneous_input_repl_kbps", st.inst_net_repl_input.PerSecond() / 1024)
+      .Fixed("instantaneous_output_repl_kbps", st.inst_net_repl_output.PerSecond() / 1024)
       .Add("rejected_connections", st.rejected_connections)
       .Add("sync_full", s.replication().sync_full())
       .Add("sync_partial_ok", s.replication().sync_partial_ok())
@@ -400,6 +400,8 @@ void ServerStats::CronSample(int64_t now_ms) {
     inst_ops.Track(total_commands_processed, now_ms);
     inst_net_input.Track(total_net_input_bytes, now_ms);
     inst_net_output.Track(total_net_output_bytes, now_ms);
+    inst_net_repl_input.Track(total_net_repl_input_bytes, now_ms);
+    inst_net_repl_output.Track(total_net_repl_output_bytes, now_ms);
   }
   NotePeak(UsedMemory());
 }

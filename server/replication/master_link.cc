@@ -231,6 +231,9 @@ awaitable<Status> MasterLink::ReadMore() {
   }
   last_io_ms_ = MonotonicMs();
   if (state_ == State::kConnected) read_offset_ += static_cast<int64_t>(n);
+  // The RDB and the stream, not the handshake's replies (as Redis counts).
+  if (state_ == State::kTransfer || state_ == State::kConnected)
+    repl_.server().stats().total_net_repl_input_bytes += n;
   co_return Status::Ok();
 }
 

@@ -159,6 +159,23 @@ class FullAndPartialSync(unittest.TestCase):
         wait_for(lambda: in_sync(mc, rc), what="replica in sync")
         self.assertEqual(dataset(mc), dataset(rc))
         self.assertEqual(mc.info("stats")["sync_full"], 1)
+        # Replication traffic has its own counters (Redis 7's
+        # total_net_repl_*): what the master wrote to the replica is what the
+        # replica read from it (the handshake replies aside), and it stays out
+        # of total_net_output_bytes.
+        ms, rs = mc.info("stats"), rc.info("stats")
+        self.assertGreater(ms["total_net_repl_output_bytes"], 10000)
+        self.assertLess(abs(ms["total_net_repl_output_bytes"] - rs["total_net_repl_input_bytes"]),
+                        200)
+        self.assertEqual(rs["total_net_repl_output_bytes"], 0)
+        mc.set("big", "b" * 100000)  # a 100 kB write: its stream is replication traffic
+        wait_for(lambda: in_sync(mc, rc), what="big write replicated")
+        ms2, rs2 = mc.info("stats"), rc.info("stats")
+        self.assertGreater(ms2["total_net_repl_output_bytes"] - ms["total_net_repl_output_bytes"],
+                           100000)
+        self.assertGreater(rs2["total_net_repl_input_bytes"] - rs["total_net_repl_input_bytes"],
+                           100000)
+        self.assertLess(ms2["total_net_output_bytes"] - ms["total_net_output_bytes"], 10000)
 
         # Drop the link from the master side: the replica reconnects and
         # continues from the backlog.
