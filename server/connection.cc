@@ -249,7 +249,7 @@ std::string Client::InfoString() const {
   if (role_ == ClientClass::kReplica) flags += 'S';
   if (role_ == ClientClass::kMaster) flags += 'M';
   if (monitor_) flags += 'O';
-  if (subscription_count() > 0) flags += 'P';
+  if (subscribed()) flags += 'P';
   if (tx_.active) flags += 'x';
   if (blocked_) flags += 'b';
   if (tx_.watch_touched) flags += 'd';
@@ -268,11 +268,11 @@ std::string Client::InfoString() const {
                          out_.capacity() + writing_.capacity() + multi_mem;
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
-      "ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl=0 oll={} "
+      "ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl=0 oll={} "
       "omem={} tot-mem={} events=r{} cmd={} user=default redir=-1 resp={}\n",
       id_, peer_, local_, closed_ ? -1 : fd_, name_, (now - created_ms_) / 1000,
       (now - last_interaction_ms_) / 1000, flags, db_index_, channels_.size(), patterns_.size(),
-      tx_.active ? static_cast<int64_t>(tx_.queued.size()) : -1, qbuf,
+      shard_channels_.size(), tx_.active ? static_cast<int64_t>(tx_.queued.size()) : -1, qbuf,
       pending_.capacity() - pending_.size(), multi_mem, read_buf_.size(), read_buf_.size(),
       omem > 0 ? 1 : 0, omem, tot_mem, omem > 0 ? "w" : "", last_command_,
       protocol());

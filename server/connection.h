@@ -116,10 +116,16 @@ class Client : public std::enable_shared_from_this<Client> {
   // Pub/sub subscriptions (the server keeps the reverse index).
   std::set<std::string>& channels() { return channels_; }
   std::set<std::string>& patterns() { return patterns_; }
+  std::set<std::string>& shard_channels() { return shard_channels_; }
+  // What (UN)SUBSCRIBE and P(UN)SUBSCRIBE count in their replies; shard
+  // subscriptions are counted apart, as Redis does.
   size_t subscription_count() const { return channels_.size() + patterns_.size(); }
+  size_t shard_subscription_count() const { return shard_channels_.size(); }
+  // Subscribed to anything: RESP2's restricted mode, the pubsub client class.
+  bool subscribed() const { return subscription_count() + shard_subscription_count() > 0; }
   ClientClass client_class() const {
     if (role_ != ClientClass::kNormal) return role_;
-    return subscription_count() > 0 ? ClientClass::kPubSub : ClientClass::kNormal;
+    return subscribed() ? ClientClass::kPubSub : ClientClass::kNormal;
   }
   // A replica connected to us (after SYNC/PSYNC), or our link to our master.
   void set_role(ClientClass role) { role_ = role; }
@@ -175,7 +181,7 @@ class Client : public std::enable_shared_from_this<Client> {
   bool close_asap_ = false;  // over client-output-buffer-limit, close pending
   int64_t soft_limit_since_s_ = 0;  // Unix seconds the soft limit was first exceeded
 
-  std::set<std::string> channels_, patterns_;
+  std::set<std::string> channels_, patterns_, shard_channels_;
   TransactionState tx_;
 };
 

@@ -50,9 +50,12 @@ bool PubSub::PUnsubscribe(std::string_view pattern, uint64_t client) {
   return RemoveSubscriber(patterns_, pattern, client);
 }
 
-const std::vector<uint64_t>* PubSub::Subscribers(std::string_view channel) const {
-  auto it = channels_.find(channel);
-  return it == channels_.end() ? nullptr : &it->second;
+bool PubSub::SSubscribe(std::string_view channel, uint64_t client) {
+  return AddSubscriber(shard_channels_, channel, client);
+}
+
+bool PubSub::SUnsubscribe(std::string_view channel, uint64_t client) {
+  return RemoveSubscriber(shard_channels_, channel, client);
 }
 
 void PubSub::ForEachPatternMatch(
@@ -63,14 +66,15 @@ void PubSub::ForEachPatternMatch(
   }
 }
 
-size_t PubSub::NumSub(std::string_view channel) const {
-  const auto* ids = Subscribers(channel);
+size_t PubSub::NumSub(std::string_view channel, bool shard) const {
+  const auto* ids = Find(shard ? shard_channels_ : channels_, channel);
   return ids ? ids->size() : 0;
 }
 
-std::vector<std::string> PubSub::Channels(std::optional<std::string_view> pattern) const {
+std::vector<std::string> PubSub::Channels(std::optional<std::string_view> pattern,
+                                          bool shard) const {
   std::vector<std::string> out;
-  for (const auto& [name, ids] : channels_)
+  for (const auto& [name, ids] : shard ? shard_channels_ : channels_)
     if (!pattern || GlobMatch(*pattern, name)) out.push_back(name);
   return out;
 }

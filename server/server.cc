@@ -407,7 +407,7 @@ void Server::ResetClientState(Client& client) {
   UnsubscribeAll(client);
 }
 
-int64_t Server::Publish(std::string_view channel, std::string_view message) {
+int64_t Server::Publish(std::string_view channel, std::string_view message, bool shard) {
   int64_t receivers = 0;
   // Encoded once per protocol version, not once per subscriber.
   std::string frames[2];
@@ -423,6 +423,14 @@ int64_t Server::Publish(std::string_view channel, std::string_view message) {
     c.Push(frame);
     ++receivers;
   };
+  // SPUBLISH reaches shard subscribers only; patterns never match them.
+  if (shard) {
+    if (const auto* ids = pubsub_.ShardSubscribers(channel)) {
+      for (uint64_t id : *ids)
+        deliver(id, [&](resp::Writer& w) { WriteMessage(w, "smessage", channel, message); });
+    }
+    return receivers;
+  }
   // Channel subscribers first, then pattern subscribers, as Redis does.
   if (const auto* ids = pubsub_.Subscribers(channel)) {
     for (uint64_t id : *ids) {
@@ -444,8 +452,10 @@ int64_t Server::Publish(std::string_view channel, std::string_view message) {
 void Server::UnsubscribeAll(Client& client) {
   for (const auto& ch : client.channels()) pubsub_.Unsubscribe(ch, client.id());
   for (const auto& p : client.patterns()) pubsub_.PUnsubscribe(p, client.id());
+  for (const auto& ch : client.shard_channels()) pubsub_.SUnsubscribe(ch, client.id());
   client.channels().clear();
   client.patterns().clear();
+  client.shard_channels().clear();
 }
 
 void Server::Watch(Client& client, std::string_view key) {
@@ -667,7 +677,7 @@ bool Server::CheckContext(Client& client, const ResolvedCommand& cmd,
   }
   // RESP3 clients may run anything while subscribed: pushes cannot be
   // mistaken for replies there.
-  if (client.subscription_count() > 0 && client.protocol() == 2 &&
+  if (client.subscribed() && client.protocol() == 2 &&
       !AllowedWhileSubscribed(cmd.spec->name)) {
     Reject(client, &cmd, args, writer,
            "ERR Can't execute '" + cmd.full_name +

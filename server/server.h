@@ -133,7 +133,8 @@ class Server {
 
   // Pub/sub. Publish returns the number of clients that received the message.
   PubSub& pubsub() { return pubsub_; }
-  int64_t Publish(std::string_view channel, std::string_view message);
+  // With `shard`, SPUBLISH: only the channel's shard subscribers receive it.
+  int64_t Publish(std::string_view channel, std::string_view message, bool shard = false);
   // Drops every channel and pattern subscription of `client`, with no reply.
   void UnsubscribeAll(Client& client);
 

@@ -11,7 +11,7 @@ namespace {
 void CmdPing(CommandContext& ctx) {
   if (ctx.argc() > 2) {
     ctx.reply.Error(errors::WrongArity("ping"));
-  } else if (ctx.client.subscription_count() > 0 && ctx.client.protocol() == 2) {
+  } else if (ctx.client.subscribed() && ctx.client.protocol() == 2) {
     // A subscribed RESP2 client reads every frame as a message: ["pong", arg].
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk("pong");

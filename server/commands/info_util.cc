@@ -261,7 +261,7 @@ std::string InfoStats(Server& s) {
       .Add("keyspace_misses", st.keyspace_misses)
       .Add("pubsub_channels", s.pubsub().channel_count())
       .Add("pubsub_patterns", s.pubsub().pattern_count())
-      .Add("pubsubshard_channels", 0)
+      .Add("pubsubshard_channels", s.pubsub().shard_channel_count())
       .Add("latest_fork_usec", st.latest_fork_usec)
       .Add("total_forks", st.total_forks)
       // No MIGRATE, no writable-replica expiry tracking, no defrag, no

@@ -229,6 +229,61 @@ class PubSub(ServerCase):
         self.assertEqual(r.pubsub_numsub("news.1"), [(b"news.1", 1)])
 
 
+class ShardPubSub(unittest.TestCase):
+    """SSUBSCRIBE / SUNSUBSCRIBE / SPUBLISH / PUBSUB SHARD* replayed on vigil and
+    on Debian's redis-server 7.0.15, byte for byte."""
+
+    def session(self, port):
+        out = []
+        c1, c2, c3 = Conn(port), Conn(port), Conn(port)
+        try:
+            out.append(c1.call("SSUBSCRIBE", "a", "b"))
+            out.append(c1.call("SUBSCRIBE", "c"))        # counts channels + patterns only
+            out.append(c1.call("GET", "x"))              # restricted mode, RESP2
+            out.append(c1.call("PING"))
+            out.append(c2.call("SPUBLISH", "a", "hello"))
+            out.append(c1.drain())                       # the smessage
+            out.append(c2.call("PUBLISH", "a", "plain"))  # not for shard subscribers
+            out.append(c2.call("SPUBLISH", "c", "x"))    # not for channel subscribers
+            out.append(c2.call("PUBSUB", "SHARDCHANNELS", "a*"))
+            out.append(c2.call("PUBSUB", "SHARDNUMSUB", "a", "b", "zz"))
+            out.append(c2.call("PUBSUB", "CHANNELS"))
+            out.append(c2.call("PUBSUB", "NUMSUB", "a", "c"))
+            stats = c2.call("INFO", "stats").decode()
+            out.append([ln for ln in stats.split("\r\n") if ln.startswith("pubsub")])
+            clients = c2.call("CLIENT", "LIST").decode()
+            out.append(sorted(f for ln in clients.split("\n") for f in ln.split()
+                              if f.startswith(("sub=", "psub=", "ssub=", "flags="))))
+            out.append(c3.call("HELLO", "3")[:1])
+            out.append(c3.call("SSUBSCRIBE", "r3"))
+            out.append(c3.call("GET", "x"))              # RESP3 may run anything
+            out.append(c2.call("SPUBLISH", "r3", "pushed"))
+            out.append(c3.drain())
+            out.append(c1.call("SUNSUBSCRIBE", "a"))
+            out.append(c1.call("SUNSUBSCRIBE"))
+            out.append(c1.call("SUNSUBSCRIBE"))
+            out.append(c1.call("GET", "x"))              # still subscribed to c
+            out.append(c1.call("UNSUBSCRIBE"))
+            out.append(c1.call("PING"))
+            out.append(c2.call("SSUBSCRIBE"))            # arity
+            out.append(c2.call("SPUBLISH", "a"))
+        finally:
+            for c in (c1, c2, c3):
+                c.close()
+        return out
+
+    def test_same_bytes_as_redis(self):
+        vigil = VigilServer(os.environ["VIGIL_SERVER"]).start()
+        self.addCleanup(vigil.stop)
+        real = VigilServer("/usr/bin/redis-server").start()
+        self.addCleanup(real.stop)
+        ours, theirs = self.session(vigil.port), self.session(real.port)
+        for i, (o, t) in enumerate(zip(ours, theirs)):
+            self.assertEqual(o, t, "step %d" % i)
+        self.assertEqual(ours[0], frame(b"ssubscribe", b"a", 1) + frame(b"ssubscribe", b"b", 2))
+        self.assertEqual(ours[5], frame(b"smessage", b"a", b"hello"))
+
+
 class OutputBufferLimits(ServerCase):
     config = ("client-output-buffer-limit pubsub 1mb 256kb 60",)
 

@@ -45,6 +45,29 @@ TEST(PubSubTest, LastUnsubscribeDropsTheChannel) {
   EXPECT_FALSE(ps.Unsubscribe("a", 2));
 }
 
+// Shard channels are a namespace of their own: a name can be both a channel
+// and a shard channel with different subscribers, and patterns never see
+// shard channels.
+TEST(PubSubTest, ShardChannelsAreSeparateFromChannelsAndPatterns) {
+  PubSub ps;
+  EXPECT_TRUE(ps.SSubscribe("orders", 1));
+  EXPECT_FALSE(ps.SSubscribe("orders", 1));
+  EXPECT_TRUE(ps.Subscribe("orders", 2));
+  ps.PSubscribe("ord*", 3);
+  EXPECT_EQ(*ps.ShardSubscribers("orders"), (std::vector<uint64_t>{1}));
+  EXPECT_EQ(*ps.Subscribers("orders"), (std::vector<uint64_t>{2}));
+  EXPECT_EQ(ps.NumSub("orders", /*shard=*/true), 1u);
+  EXPECT_EQ(ps.shard_channel_count(), 1u);
+  EXPECT_EQ(ps.channel_count(), 1u);
+  EXPECT_EQ(ps.Channels("ord*", /*shard=*/true), (std::vector<std::string>{"orders"}));
+  EXPECT_EQ(PatternMatches(ps, "orders"), (Matches{{"ord*", 3}}));
+  EXPECT_FALSE(ps.SUnsubscribe("orders", 2));
+  EXPECT_TRUE(ps.SUnsubscribe("orders", 1));
+  EXPECT_EQ(ps.ShardSubscribers("orders"), nullptr);
+  EXPECT_EQ(ps.shard_channel_count(), 0u);
+  EXPECT_EQ(ps.NumSub("orders"), 1u);  // the plain channel is untouched
+}
+
 TEST(PubSubTest, ChannelsFiltersWithGlob) {
   PubSub ps;
   ps.Subscribe("channel1", 1);
