@@ -45,7 +45,7 @@ HashValue* ReadHash(CommandContext& ctx, std::string_view key, bool* wrongtype) 
 // at least one field before returning). nullptr after a WRONGTYPE reply.
 HashValue* WriteHash(CommandContext& ctx, std::string_view key) {
   Object* o = ctx.db().Lookup(key, UnixMs());
-  if (!o) return &ctx.db().Set(key, Object(std::make_unique<HashValue>(), UnixMs())).hash();
+  if (!o) return &ctx.db().Set(key, Object(HashValue(), UnixMs())).hash();
   if (o->type() == ObjType::kHash) return &o->hash();
   ctx.reply.Error(errors::kWrongType);
   return nullptr;

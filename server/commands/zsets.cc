@@ -91,9 +91,9 @@ void Removed(CommandContext& ctx, std::string_view key, const ZSetValue& z,
 
 // The store variants (ZRANGESTORE, ZUNIONSTORE ...): `result` replaces `dst`,
 // or an empty result deletes it; replies the stored size.
-void StoreResult(CommandContext& ctx, std::string_view dst, std::unique_ptr<ZSetValue> result,
+void StoreResult(CommandContext& ctx, std::string_view dst, ZSetValue result,
                  std::string_view event) {
-  if (result->empty()) {
+  if (result.empty()) {
     ctx.reply.Integer(0);
     if (ctx.db().Delete(dst)) {
       ctx.KeyModified(dst);
@@ -101,7 +101,7 @@ void StoreResult(CommandContext& ctx, std::string_view dst, std::unique_ptr<ZSet
     }
     return;
   }
-  const auto size = static_cast<int64_t>(result->size());
+  const auto size = static_cast<int64_t>(result.size());
   ctx.db().Set(dst, Object(std::move(result), UnixMs()));
   ctx.reply.Integer(size);
   ctx.KeyModified(dst);
@@ -116,7 +116,7 @@ bool EntryLess(const Entry& x, const Entry& y) {
 
 // A zset holding `entries` (distinct members, any order), encoded as Redis
 // encodes a stored result.
-std::unique_ptr<ZSetValue> BuildZSet(CommandContext& ctx, std::vector<Entry> entries) {
+ZSetValue BuildZSet(CommandContext& ctx, std::vector<Entry> entries) {
   std::sort(entries.begin(), entries.end(), EntryLess);
   return ZSetValue::FromSorted(entries, Limits(ctx));
 }
@@ -284,8 +284,7 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
   if (z == nullptr) {
     if (xx) return incr ? ctx.reply.Null() : ctx.reply.Integer(0);
     // A new key always receives its first element, so it never stays empty.
-    auto fresh = std::make_unique<ZSetValue>(limits, a[idx + 1].size());
-    z = &ctx.db().Set(key, Object(std::move(fresh), UnixMs())).zset();
+    z = &ctx.db().Set(key, Object(ZSetValue(limits, a[idx + 1].size()), UnixMs())).zset();
   }
   int64_t added = 0, updated = 0, processed = 0;
   double score = 0;

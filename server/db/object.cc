@@ -121,9 +121,9 @@ Object Object::Clone() const {
   switch (type_) {
     case ObjType::kString: o.Assign(str()); break;
     case ObjType::kList: o = Object(std::make_unique<ListValue>(list())); break;
-    case ObjType::kHash: o = Object(std::make_unique<HashValue>(hash())); break;
+    case ObjType::kHash: o = Object(HashValue(hash())); break;
     case ObjType::kSet: o = Object(std::make_unique<SetValue>(set())); break;
-    case ObjType::kZSet: o = Object(std::make_unique<ZSetValue>(zset())); break;
+    case ObjType::kZSet: o = Object(ZSetValue(zset())); break;
   }
   o.lru_s = lru_s;
   o.str_enc = str_enc;

@@ -38,12 +38,13 @@ class Object {
   explicit Object(std::string_view s, int64_t lru_ms = 0) : lru_s(Seconds(lru_ms)) { Assign(s); }
   explicit Object(std::unique_ptr<ListValue> l, int64_t lru_ms = 0)
       : lru_s(Seconds(lru_ms)), type_(ObjType::kList) { u_.list = l.release(); }
-  explicit Object(std::unique_ptr<HashValue> h, int64_t lru_ms = 0)
-      : lru_s(Seconds(lru_ms)), type_(ObjType::kHash) { ::new (&u_) HashValue(std::move(*h)); }
+  // Hashes and sorted sets are taken by value: they live in the payload.
+  explicit Object(HashValue h, int64_t lru_ms = 0)
+      : lru_s(Seconds(lru_ms)), type_(ObjType::kHash) { ::new (&u_) HashValue(std::move(h)); }
   explicit Object(std::unique_ptr<SetValue> s, int64_t lru_ms = 0)
       : lru_s(Seconds(lru_ms)), type_(ObjType::kSet) { u_.set = s.release(); }
-  explicit Object(std::unique_ptr<ZSetValue> z, int64_t lru_ms = 0)
-      : lru_s(Seconds(lru_ms)), type_(ObjType::kZSet) { ::new (&u_) ZSetValue(std::move(*z)); }
+  explicit Object(ZSetValue z, int64_t lru_ms = 0)
+      : lru_s(Seconds(lru_ms)), type_(ObjType::kZSet) { ::new (&u_) ZSetValue(std::move(z)); }
 
   Object(const Object&) = delete;
   Object& operator=(const Object&) = delete;

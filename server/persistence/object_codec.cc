@@ -58,10 +58,10 @@ StatusOr<Object> FromRdbValue(rdb::Value&& v, const ServerConfig& cfg) {
       return Object(std::move(s));
     }
     case rdb::Kind::kHash: {
-      auto h = std::make_unique<HashValue>();
+      HashValue h;
       const HashValue::Limits limits{static_cast<size_t>(cfg.hash_max_listpack_entries),
                                      static_cast<size_t>(cfg.hash_max_listpack_value)};
-      for (size_t i = 0; i + 1 < v.items.size(); i += 2) h->Set(v.items[i], v.items[i + 1], limits);
+      for (size_t i = 0; i + 1 < v.items.size(); i += 2) h.Set(v.items[i], v.items[i + 1], limits);
       return Object(std::move(h));
     }
     case rdb::Kind::kZSet: {

@@ -74,21 +74,20 @@ void ZSetValue::ToSkiplist() {
   rep_.SetBig(std::move(big));
 }
 
-std::unique_ptr<ZSetValue> ZSetValue::FromSorted(const std::vector<Entry>& entries,
-                                                  const Limits& limits) {
-  auto z = std::make_unique<ZSetValue>();
+ZSetValue ZSetValue::FromSorted(const std::vector<Entry>& entries, const Limits& limits) {
+  ZSetValue z;
   size_t longest = 0;
   for (const Entry& e : entries) longest = std::max(longest, e.member.size());
   if (entries.size() > limits.max_entries || longest > limits.max_value) {
-    z->rep_.SetBig(std::make_unique<Big>());
-    for (const Entry& e : entries) z->BigAdd(e.score, e.member);
+    z.rep_.SetBig(std::make_unique<Big>());
+    for (const Entry& e : entries) z.BigAdd(e.score, e.member);
     return z;
   }
   for (const Entry& e : entries) {
-    z->lp().PushBack(e.member);
-    z->lp().PushBack(LpScoreText(e.score));
+    z.lp().PushBack(e.member);
+    z.lp().PushBack(LpScoreText(e.score));
   }
-  z->LpCompact();
+  z.LpCompact();
   return z;
 }
 

@@ -77,8 +77,7 @@ class ZSetValue {
 
   // A set of `entries` (sorted by score then member, distinct), encoded as
   // Redis encodes a store command's result: a listpack if it fits.
-  static std::unique_ptr<ZSetValue> FromSorted(const std::vector<Entry>& entries,
-                                               const Limits& limits);
+  static ZSetValue FromSorted(const std::vector<Entry>& entries, const Limits& limits);
 
   // Converts a listpack set to the skiplist encoding (SORT does this to every
   // sorted set it reads, as Redis 7.0 does). No-op if already converted.

@@ -54,20 +54,20 @@ Object Set(const std::vector<std::string>& members, bool hashtable) {
 }
 
 Object Hash(const std::vector<std::pair<std::string, std::string>>& entries, bool hashtable) {
-  auto h = std::make_unique<HashValue>();
-  for (const auto& [f, v] : entries) h->Set(f, v, HashValue::Limits{128, 64});
-  EXPECT_TRUE(h->is_listpack());
-  if (hashtable) h->ConvertToHashTable();
+  HashValue h;
+  for (const auto& [f, v] : entries) h.Set(f, v, HashValue::Limits{128, 64});
+  EXPECT_TRUE(h.is_listpack());
+  if (hashtable) h.ConvertToHashTable();
   return Object(std::move(h));
 }
 
 Object ZSet(const std::vector<std::pair<std::string, double>>& entries, bool skiplist) {
-  auto z = std::make_unique<ZSetValue>();
+  ZSetValue z;
   for (const auto& [m, s] : entries) {
     double out;
-    z->Add(s, m, 0, &out, ZSetValue::Limits{});
+    z.Add(s, m, 0, &out, ZSetValue::Limits{});
   }
-  if (skiplist) z->ToSkiplist();
+  if (skiplist) z.ToSkiplist();
   return Object(std::move(z));
 }
 

@@ -68,8 +68,8 @@ TEST(ObjectTest, MovesTransferOwnershipAndLeaveAnEmptyString) {
   EXPECT_EQ(b.str(), std::string(100, 'm'));
   EXPECT_EQ(a.type(), ObjType::kString);  // NOLINT(bugprone-use-after-move): defined state
   EXPECT_EQ(a.str(), "");
-  auto h = std::make_unique<HashValue>();
-  h->Set("f", "v", {128, 64});
+  HashValue h;
+  h.Set("f", "v", {128, 64});
   Object c(std::move(h));
   b = std::move(c);  // frees b's string, takes the hash
   EXPECT_EQ(b.type(), ObjType::kHash);
@@ -105,12 +105,12 @@ TEST(ObjectTest, EmbeddedHashAndZSetSurviveMovesInBothEncodings) {
   const HashValue::Limits hl{4, 64};
   const ZSetValue::Limits zl{4, 64};
   for (int fields : {2, 50}) {  // listpack, then hashtable / skiplist
-    auto h = std::make_unique<HashValue>();
-    auto z = std::make_unique<ZSetValue>();
+    HashValue h;
+    ZSetValue z;
     for (int i = 0; i < fields; ++i) {
-      h->Set("f" + std::to_string(i), "v" + std::to_string(i), hl);
+      h.Set("f" + std::to_string(i), "v" + std::to_string(i), hl);
       double unused;
-      z->Add(i, "m" + std::to_string(i), 0, &unused, zl);
+      z.Add(i, "m" + std::to_string(i), 0, &unused, zl);
     }
     Object ho(std::move(h));
     Object zo(std::move(z));

@@ -62,14 +62,14 @@ TEST(ZSetValueTest, FromSortedPicksTheEncodingOfAStoredResult) {
   const std::string long_member(9, 'x');
   std::vector<ZSetValue::Entry> entries{{"a", 1}, {"b", 2}};
   auto small = ZSetValue::FromSorted(entries, Limits{2, 8});
-  EXPECT_STREQ(small->EncodingName(), "listpack");
-  EXPECT_EQ(Members(*small), (std::vector<std::string>{"a", "b"}));
-  EXPECT_STREQ(ZSetValue::FromSorted(entries, Limits{1, 8})->EncodingName(), "skiplist");
+  EXPECT_STREQ(small.EncodingName(), "listpack");
+  EXPECT_EQ(Members(small), (std::vector<std::string>{"a", "b"}));
+  EXPECT_STREQ(ZSetValue::FromSorted(entries, Limits{1, 8}).EncodingName(), "skiplist");
   entries.push_back({long_member, 3});
   auto big = ZSetValue::FromSorted(entries, Limits{128, 8});
-  EXPECT_STREQ(big->EncodingName(), "skiplist");
-  EXPECT_EQ(Members(*big), (std::vector<std::string>{"a", "b", long_member}));
-  EXPECT_EQ(big->Score(long_member), 3);
+  EXPECT_STREQ(big.EncodingName(), "skiplist");
+  EXPECT_EQ(Members(big), (std::vector<std::string>{"a", "b", long_member}));
+  EXPECT_EQ(big.Score(long_member), 3);
 }
 
 // The same operations give the same answers in both encodings.
