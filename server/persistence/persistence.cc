@@ -100,19 +100,36 @@ Persistence::~Persistence() = default;
 std::string Persistence::AofDir() const { return server_.config().appenddirname; }
 
 std::string Persistence::ManifestPath() const {
-  return AofDir() + "/" + aof::ManifestName(server_.config().appendfilename);
+  return AofPath(aof::ManifestName(server_.config().appendfilename));
 }
 
 // Where the rewrite child writes the new base (named after the parent, so a
 // leftover from a crash is recognisable and overwritten next time).
 std::string Persistence::TempBasePath() const {
-  return AofDir() + "/temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof";
+  return AofPath("temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof");
 }
 
 // Redis's temporary INCR file: the writes made while the first base of an
 // AOF enabled at run time is written. Not in the manifest until then.
 std::string Persistence::TempIncrPath() const {
-  return AofDir() + "/temp-" + server_.config().appendfilename + ".incr";
+  return AofPath("temp-" + server_.config().appendfilename + ".incr");
+}
+
+std::string Persistence::AofPath(std::string_view name) const {
+  return AofDir() + "/" + std::string(name);
+}
+
+// The base, the INCR files closed by failed rewrites (their size is fixed),
+// and the open one as the writer counts it: the cron's growth check needs no
+// stat() of the file being written.
+uint64_t Persistence::AofCurrentSize() const {
+  uint64_t size = aof_base_size_;
+  const auto incrs = manifest_.incrs();
+  for (size_t i = 0; i + 1 < incrs.size(); ++i) size += FileSize(AofPath(incrs[i]->name));
+  if (!incrs.empty()) {
+    size += writer_ && writer_->is_open() ? writer_->size() : FileSize(AofPath(incrs.back()->name));
+  }
+  return size;
 }
 
 Status Persistence::CreateAofDir() const {
@@ -129,7 +146,7 @@ Status Persistence::PersistManifest() {
 Status Persistence::OpenIncr(int64_t seq) {
   const std::string name = aof::IncrName(server_.config().appendfilename, seq);
   if (!writer_) writer_ = std::make_unique<aof::Writer>();
-  VIGIL_RETURN_IF_ERROR(writer_->Open(AofDir() + "/" + name));
+  VIGIL_RETURN_IF_ERROR(writer_->Open(AofPath(name)));
   aof_selected_db_ = -1;
   bool listed = false;
   for (const auto& f : manifest_.files) listed |= f.name == name;
@@ -195,7 +212,7 @@ bool Persistence::OldAofNeedsUpgrade() const {
   auto m = ReadManifest(ManifestPath());
   if (!m.ok()) return false;  // LoadAof reports it
   return m->base() != nullptr && m->incrs().empty() && m->base()->name == old_name &&
-         !FileExists(AofDir() + "/" + old_name);
+         !FileExists(AofPath(old_name));
 }
 
 // aofUpgradePrepare: the old file becomes the base (seq 1) of a new
@@ -207,7 +224,7 @@ Status Persistence::UpgradeOldAof() {
   manifest_ = aof::Manifest{};
   manifest_.files.push_back({old_name, 1, aof::FileType::kBase});
   VIGIL_RETURN_IF_ERROR(PersistManifest());
-  if (std::rename(old_name.c_str(), (AofDir() + "/" + old_name).c_str()) != 0) {
+  if (std::rename(old_name.c_str(), AofPath(old_name).c_str()) != 0) {
     return Status::Error("Error trying to move the old AOF file " + old_name + " into dir " +
                          AofDir() + ": " + std::strerror(errno));
   }
@@ -223,14 +240,14 @@ Status Persistence::LoadAof(const Replay& replay) {
   const int64_t start = MonotonicMs();
   auto incrs = manifest_.incrs();
   if (const auto* base = manifest_.base()) {
-    VIGIL_RETURN_IF_ERROR(LoadAofFile(AofDir() + "/" + base->name, true, incrs.empty(), replay));
+    VIGIL_RETURN_IF_ERROR(LoadAofFile(AofPath(base->name), true, incrs.empty(), replay));
   }
   for (size_t i = 0; i < incrs.size(); ++i) {
     VIGIL_RETURN_IF_ERROR(
-        LoadAofFile(AofDir() + "/" + incrs[i]->name, false, i + 1 == incrs.size(), replay));
+        LoadAofFile(AofPath(incrs[i]->name), false, i + 1 == incrs.size(), replay));
   }
   spdlog::info("DB loaded from append only file: {:.3f} seconds", (MonotonicMs() - start) / 1000.0);
-  if (const auto* base = manifest_.base()) aof_base_size_ = FileSize(AofDir() + "/" + base->name);
+  if (const auto* base = manifest_.base()) aof_base_size_ = FileSize(AofPath(base->name));
   // Keep appending to the last INCR file (or start the first one).
   incrs = manifest_.incrs();
   const int64_t seq = incrs.empty() ? manifest_.next_incr_seq() : incrs.back()->seq;
@@ -342,7 +359,7 @@ Status Persistence::CreateBaseOnStart(bool rdb_loaded) {
   const int64_t seq = 1;
   const bool rdb = rdb_loaded || cfg.aof_use_rdb_preamble;
   const std::string base = aof::BaseName(cfg.appendfilename, seq, rdb);
-  const std::string path = AofDir() + "/" + base;
+  const std::string path = AofPath(base);
   std::remove(path.c_str());  // a leftover of a start that crashed before its manifest
   Status st;
   if (!rdb_loaded || link(cfg.dbfilename.c_str(), path.c_str()) != 0) {
@@ -601,7 +618,7 @@ Status Persistence::InstallRewrite() {
   const ServerConfig& cfg = server_.config();
   const int64_t base_seq = manifest_.next_base_seq();
   const std::string base = aof::BaseName(cfg.appendfilename, base_seq, cfg.aof_use_rdb_preamble);
-  const std::string base_path = AofDir() + "/" + base;
+  const std::string base_path = AofPath(base);
   if (std::rename(TempBasePath().c_str(), base_path.c_str()) != 0) {
     return Status::Error("Error trying to rename the temporary AOF base file " + TempBasePath() +
                          " into " + base + ": " + std::strerror(errno));
@@ -614,7 +631,7 @@ Status Persistence::InstallRewrite() {
     // The temporary INCR file joins the manifest; the writer keeps its fd.
     const int64_t incr_seq = manifest_.next_incr_seq();
     const std::string incr = aof::IncrName(cfg.appendfilename, incr_seq);
-    if (std::rename(TempIncrPath().c_str(), (AofDir() + "/" + incr).c_str()) != 0) {
+    if (std::rename(TempIncrPath().c_str(), AofPath(incr).c_str()) != 0) {
       Status err = Status::Error("Error trying to rename the temporary AOF incr file " +
                                  TempIncrPath() + " into " + incr + ": " + std::strerror(errno));
       std::remove(base_path.c_str());
@@ -635,7 +652,7 @@ Status Persistence::InstallRewrite() {
     manifest_ = std::move(previous);
     return st;
   }
-  for (const auto& name : obsolete) std::remove((AofDir() + "/" + name).c_str());
+  for (const auto& name : obsolete) std::remove(AofPath(name).c_str());
   aof_base_size_ = FileSize(base_path);
   if (first_base) aof_state_ = AofState::kOn;
   return Status::Ok();
@@ -743,8 +760,7 @@ void Persistence::Cron() {
     // Automatic rewrite when the AOF grew by auto-aof-rewrite-percentage
     // over its size after the last rewrite, and is past the minimum.
     const ServerConfig& cfg = server_.config();
-    uint64_t size = aof_base_size_;
-    for (const auto* f : manifest_.incrs()) size += FileSize(AofDir() + "/" + f->name);
+    const uint64_t size = AofCurrentSize();
     if (aof_state_ == AofState::kOn && cfg.auto_aof_rewrite_percentage > 0 &&
         rewrite_pid_ <= 0 && !snap_.bgsave_in_progress() &&
         size > static_cast<uint64_t>(cfg.auto_aof_rewrite_min_size) && !RewriteLimited()) {
@@ -800,9 +816,7 @@ std::string Persistence::Info() const {
   num("module_fork_in_progress", 0);
   num("module_fork_last_cow_size", 0);
   if (aof_state_ != AofState::kOff) {
-    uint64_t size = aof_base_size_;
-    for (const auto* f : manifest_.incrs()) size += FileSize(AofDir() + "/" + f->name);
-    num("aof_current_size", static_cast<int64_t>(size));
+    num("aof_current_size", static_cast<int64_t>(AofCurrentSize()));
     num("aof_base_size", static_cast<int64_t>(aof_base_size_));
     num("aof_pending_rewrite", rewrite_scheduled_);
     num("aof_buffer_length", 0);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/util/status.h"
@@ -91,6 +92,8 @@ class Persistence {
   void KillAofChild();
   void StopAppendOnly();
   std::string AofDir() const;
+  std::string AofPath(std::string_view name) const;  // a file in the AOF directory
+  uint64_t AofCurrentSize() const;                   // INFO aof_current_size
   Status CreateAofDir() const;
   std::string ManifestPath() const;
   std::string TempBasePath() const;
