@@ -46,6 +46,9 @@ struct CommandSpec {
   CommandHandler handler = nullptr;
   // Subcommands (CONFIG GET ...), if any; their names are "config|get".
   std::vector<CommandSpec> subcommands;
+
+  // The subcommand called `name` (any case); nullptr if there is none.
+  const CommandSpec* FindSubcommand(std::string_view name) const;
 };
 
 struct CommandContext {

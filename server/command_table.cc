@@ -20,6 +20,12 @@ bool CommandTable::Rename(std::string_view from, std::string_view to) {
   return true;
 }
 
+const CommandSpec* CommandSpec::FindSubcommand(std::string_view name) const {
+  for (const CommandSpec& s : subcommands)
+    if (EqualsIgnoreCase(s.name, name)) return &s;
+  return nullptr;
+}
+
 const CommandSpec* CommandTable::Find(std::string_view name) const {
   auto it = commands_.find(ToLower(name));
   return it == commands_.end() ? nullptr : &it->second;

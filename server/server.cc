@@ -616,13 +616,10 @@ bool Server::Resolve(Client& client, const std::vector<std::string>& args, resp:
   out->spec = out->run = spec;
   out->full_name = spec->name;
   if (!spec->subcommands.empty() && args.size() >= 2) {
-    std::string sub = ToLower(args[1]);
-    for (const auto& s : spec->subcommands) {
-      if (s.name == sub) {
-        out->run = &s;
-        out->full_name = spec->name + "|" + sub;
-        return true;
-      }
+    if (const CommandSpec* sub = spec->FindSubcommand(args[1])) {
+      out->run = sub;
+      out->full_name = spec->name + "|" + sub->name;
+      return true;
     }
     Reject(client, nullptr, args, writer,
            "ERR unknown subcommand '" + args[1].substr(0, 128) + "'. Try " + ToUpper(args[0]) +

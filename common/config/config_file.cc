@@ -27,14 +27,6 @@ namespace {
 // different spellings of a path that realpath could not resolve.
 constexpr int kMaxIncludeDepth = 32;
 
-// sdstrim(s, " \t\r\n").
-std::string_view TrimLine(std::string_view s) {
-  auto is_trim = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && is_trim(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_trim(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 std::string ErrnoText(int err) { return std::strerror(err); }
 
 bool HasGlobChars(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
@@ -131,7 +123,7 @@ bool ParseInto(std::string_view text, const std::string& source, std::vector<std
     std::string_view raw = text.substr(pos, nl - pos);
     pos = nl + 1;
     ++line_no;
-    std::string_view line = TrimLine(raw);
+    std::string_view line = TrimWhitespace(raw);
     if (line.empty() || line[0] == '#') continue;
     auto args = SplitArgs(line);
     if (!args) {

@@ -40,14 +40,6 @@ std::string BoundsError(int64_t min, int64_t max) {
          " inclusive";
 }
 
-// sdstrim(line, "\r\n\t ").
-std::string TrimRewriteLine(std::string_view s) {
-  auto is_trim = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && is_trim(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_trim(s.back())) s.remove_suffix(1);
-  return std::string(s);
-}
-
 // What every typed parameter shares: its identity, the target set to the
 // default, is_default, CONFIG GET as `format` prints the value, and one
 // rewrite line "<name> <formatted value>". Callers add `set` (and override
@@ -329,7 +321,7 @@ std::string Registry::RewriteText(std::string_view old_text) const {
     while (pos <= old_text.size()) {
       size_t nl = old_text.find('\n', pos);
       if (nl == std::string_view::npos) nl = old_text.size();
-      std::string line = TrimRewriteLine(old_text.substr(pos, nl - pos));
+      std::string line(TrimWhitespace(old_text.substr(pos, nl - pos)));
       pos = nl + 1;
       if (line.empty() || line[0] == '#') {
         if (needs_signature && line == kRewriteSignature) needs_signature = false;

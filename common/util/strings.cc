@@ -89,6 +89,13 @@ std::string FormatLongDouble(long double d) {
   return out;
 }
 
+std::string_view TrimWhitespace(std::string_view s) {
+  auto is_trim = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && is_trim(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_trim(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {

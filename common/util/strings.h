@@ -32,6 +32,8 @@ std::string FormatDouble(double d);
 std::string FormatLongDouble(long double d);
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// Without leading and trailing spaces, tabs, CRs and LFs (sdstrim(s, " \t\r\n")).
+std::string_view TrimWhitespace(std::string_view s);
 std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);
 bool StartsWith(std::string_view s, std::string_view prefix);

@@ -49,12 +49,6 @@ bool IsVersion(std::string_view v) {
          std::all_of(v.begin(), v.end(), [&](char c) { return digit(c) || c == '.'; });
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 // Recursive-descent parser for the argument DSL. Errors carry the column.
 class DslParser {
  public:
@@ -262,7 +256,7 @@ class DslParser {
     if (end == std::string_view::npos) return Fail("missing '}'");
     std::string_view body = s_.substr(pos_ + 1, end - pos_ - 1);
     for (const std::string& item : SplitString(body, ",")) {
-      std::string_view v = Trim(item);
+      std::string_view v = TrimWhitespace(item);
       bool deprecated = StartsWith(v, kDeprecatedPrefix);
       if (deprecated) v.remove_prefix(kDeprecatedPrefix.size());
       std::string& field = deprecated ? a.deprecated_since : a.since;
@@ -322,7 +316,7 @@ Status ApplyField(std::string_view key, std::string_view value, CommandDoc& doc)
     std::string_view version = value.substr(0, space);
     if (space == std::string_view::npos || !IsVersion(version))
       return Status::Error("history needs a version and a text");
-    doc.history.emplace_back(version, Trim(value.substr(space)));
+    doc.history.emplace_back(version, TrimWhitespace(value.substr(space)));
     return Status::Ok();
   }
   if (key == "args") {
@@ -458,12 +452,10 @@ std::optional<Documented> Resolve(const CommandTable& table, std::string_view na
   if (bar != std::string_view::npos) {
     std::string_view sub_name = name.substr(bar + 1);
     if (sub_name.find('|') != std::string_view::npos) return std::nullopt;
-    auto sub = std::find_if(
-        spec->subcommands.begin(), spec->subcommands.end(),
-        [&](const CommandSpec& s) { return EqualsIgnoreCase(s.name, sub_name); });
-    if (sub == spec->subcommands.end()) return std::nullopt;
+    const CommandSpec* sub = spec->FindSubcommand(sub_name);
+    if (sub == nullptr) return std::nullopt;
     full_name += "|" + sub->name;
-    spec = &*sub;
+    spec = sub;
   }
   const CommandDocMap& docs = BuiltinCommandDocs();
   auto it = docs.find(full_name);
@@ -500,7 +492,7 @@ StatusOr<CommandDocMap> ParseCommandDocs(std::string_view text) {
     ++line_no;
     size_t indent = line.find_first_not_of(' ');
     if (indent == std::string_view::npos || line[indent] == '#') continue;
-    line = Trim(line);
+    line = TrimWhitespace(line);
     if (indent >= 4 && !field.empty()) {  // continuation
       value += ' ';
       value += line;
@@ -515,7 +507,7 @@ StatusOr<CommandDocMap> ParseCommandDocs(std::string_view text) {
     } else if (indent == 2 && doc) {
       size_t space = line.find(' ');
       field = line.substr(0, space);
-      value = space == std::string_view::npos ? "" : Trim(line.substr(space));
+      value = space == std::string_view::npos ? "" : TrimWhitespace(line.substr(space));
       field_line = line_no;
     } else {
       return LineError(line_no, "unexpected indentation");

@@ -28,6 +28,13 @@ TEST(StringsTest, ParseDoubleFollowsStrtodWithRedisRejections) {
   }
 }
 
+TEST(StringsTest, TrimWhitespaceStripsSpacesTabsCrLfAtBothEnds) {
+  EXPECT_EQ(TrimWhitespace(" \t port 6379\r\n"), "port 6379");
+  EXPECT_EQ(TrimWhitespace("a b"), "a b");
+  EXPECT_EQ(TrimWhitespace(" \r\n\t "), "");
+  EXPECT_EQ(TrimWhitespace("\va\f"), "\va\f");  // as sdstrim's set: only those four
+}
+
 TEST(StringsTest, FormatDoubleUses17SignificantDigits) {
   EXPECT_EQ(FormatDouble(17), "17");
   EXPECT_EQ(FormatDouble(1.5), "1.5");
