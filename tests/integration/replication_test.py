@@ -87,6 +87,11 @@ class Cluster:
         self.test.addCleanup(s.stop)
         return s
 
+    def vigil_master(self, *lines, **kw):
+        """A vigil server and a client of it."""
+        m = self.vigil(*lines)
+        return m, self.client(m, **kw)
+
     def client(self, s, **kw):
         c = redis.Redis(port=s.port, **kw)
         self.test.addCleanup(c.close)
@@ -144,8 +149,7 @@ def in_sync(master, *replicas):
 class FullAndPartialSync(unittest.TestCase):
     def test_full_sync_then_stream_then_partial_resync_after_link_drop(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m)
+        m, mc = cl.vigil_master()
         fill(mc)
         r, rc = cl.replica_of(m)
         # Writes keep flowing after the full sync, in every DB, inside MULTI too.
@@ -183,8 +187,7 @@ class FullAndPartialSync(unittest.TestCase):
 
     def test_replica_info_and_role_fields(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m, decode_responses=True)
+        m, mc = cl.vigil_master(decode_responses=True)
         r, _ = cl.replica_of(m, "replica-priority 42")
         rc = cl.client(r, decode_responses=True)
         mc.set("a", 1)
@@ -236,8 +239,7 @@ class FullAndPartialSync(unittest.TestCase):
 class Failover(unittest.TestCase):
     def test_promotion_and_repointing_resume_partially(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m)
+        m, mc = cl.vigil_master()
         fill(mc)
         r1, r1c = cl.replica_of(m)
         r2, r2c = cl.replica_of(m)
@@ -268,8 +270,7 @@ class Failover(unittest.TestCase):
 
     def test_clean_old_master_resumes_partially(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m)
+        m, mc = cl.vigil_master()
         r1, r1c = cl.replica_of(m)
         mc.set("a", 1)
         wait_for(lambda: in_sync(mc, r1c), what="in sync")
@@ -306,8 +307,7 @@ class Restarts(unittest.TestCase):
 
     def test_restarted_replica_resumes_partially(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m)
+        m, mc = cl.vigil_master()
         fill(mc, n=50)
         r, rc = cl.replica_of(m, "save 3600 1")
         wait_for(lambda: in_sync(mc, rc), what="in sync")
@@ -322,8 +322,7 @@ class Restarts(unittest.TestCase):
 
     def test_replicas_of_a_restarted_master_resume_partially(self):
         cl = Cluster(self)
-        m = cl.vigil("save 3600 1")
-        mc = cl.client(m)
+        m, mc = cl.vigil_master("save 3600 1")
         fill(mc, n=50)
         r, rc = cl.replica_of(m)
         wait_for(lambda: in_sync(mc, rc), what="in sync")
@@ -376,8 +375,7 @@ class CoordinatedFailover(unittest.TestCase):
 
     def test_errors_and_abort(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m)
+        m, mc = cl.vigil_master()
         def err(*a):
             with self.assertRaises(redis.exceptions.ResponseError) as e:
                 mc.execute_command("FAILOVER", *a)
@@ -412,8 +410,7 @@ class CoordinatedFailover(unittest.TestCase):
 class ClientPause(unittest.TestCase):
     def test_pause_write_parks_writes_until_unpause(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m)
+        m, mc = cl.vigil_master()
         writer = cl.client(m)
         self.assertTrue(mc.execute_command("CLIENT", "PAUSE", 10000, "WRITE"))
         self.assertEqual(mc.get("k"), None)  # reads go on
@@ -433,8 +430,7 @@ class ClientPause(unittest.TestCase):
 
     def test_pause_expires_by_itself(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m)
+        m, mc = cl.vigil_master()
         mc.execute_command("CLIENT", "PAUSE", 300)
         start = time.time()
         self.assertTrue(cl.client(m).set("k", "v"))
@@ -444,8 +440,7 @@ class ClientPause(unittest.TestCase):
 class Chained(unittest.TestCase):
     def test_sub_replica_follows_the_chain(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m)
+        m, mc = cl.vigil_master()
         r1, r1c = cl.replica_of(m)
         r2, r2c = cl.replica_of(r1)
         fill(mc, n=30)
@@ -465,8 +460,7 @@ class Chained(unittest.TestCase):
 class WaitAndMinReplicas(unittest.TestCase):
     def test_wait_counts_acknowledging_replicas(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m)
+        m, mc = cl.vigil_master()
         r1, r1c = cl.replica_of(m)
         cl.replica_of(m)
         mc.set("x", 1)
@@ -483,8 +477,7 @@ class WaitAndMinReplicas(unittest.TestCase):
 
     def test_min_replicas_to_write(self):
         cl = Cluster(self)
-        m = cl.vigil("min-replicas-to-write 1", "min-replicas-max-lag 2")
-        mc = cl.client(m)
+        m, mc = cl.vigil_master("min-replicas-to-write 1", "min-replicas-max-lag 2")
         r, _ = cl.replica_of(m)
         self.assertTrue(mc.set("ok", 1))
         r.halt()
@@ -502,8 +495,7 @@ class WaitAndMinReplicas(unittest.TestCase):
 class BigSync(unittest.TestCase):
     def test_full_sync_of_a_million_keys_then_writes_keep_flowing(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m)
+        m, mc = cl.vigil_master()
         payload = "".join("*3\r\n$3\r\nSET\r\n$16\r\nkey:%012d\r\n$8\r\nv%07d\r\n" % (i, i % 10**7)
                           for i in range(1_000_000)).encode()
         res = subprocess.run(["redis-cli", "-p", str(m.port), "--pipe"], input=payload,
@@ -522,8 +514,7 @@ class BigSync(unittest.TestCase):
 class UnderLoad(unittest.TestCase):
     def test_replica_equals_master_after_a_mixed_benchmark(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m)
+        m, mc = cl.vigil_master()
         r, rc = cl.replica_of(m)
         res = subprocess.run(
             ["redis-benchmark", "-p", str(m.port), "-c", "20", "-n", "20000", "-P", "16",
@@ -539,8 +530,7 @@ class UnderLoad(unittest.TestCase):
 class Handshake(unittest.TestCase):
     def test_announced_address_is_what_the_master_shows(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m, decode_responses=True)
+        m, mc = cl.vigil_master(decode_responses=True)
         cl.replica_of(m, "replica-announce-ip 10.1.2.3", "replica-announce-port 7777")
         slave0 = wait_for(lambda: mc.info("replication").get("slave0"), what="slave0 line")
         self.assertEqual((slave0["ip"], slave0["port"]), ("10.1.2.3", 7777))
@@ -588,8 +578,7 @@ class Handshake(unittest.TestCase):
 class LegacySync(unittest.TestCase):
     def test_redis_cli_rdb_takes_a_snapshot_over_sync(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m)
+        m, mc = cl.vigil_master()
         fill(mc, n=100)
         out = os.path.join(m.dir, "fetched.rdb")
         res = subprocess.run(["redis-cli", "-p", str(m.port), "--rdb", out],
@@ -645,8 +634,7 @@ class Interop(unittest.TestCase):
 
     def test_redis_replica_of_vigil_master(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m)
+        m, mc = cl.vigil_master()
         fill(mc)
         r, rc = cl.replica_of(m, kind="redis")
         fill(mc, n=20, prefix="live")
@@ -662,8 +650,7 @@ class Interop(unittest.TestCase):
 class Expiry(unittest.TestCase):
     def test_replica_hides_expired_keys_and_applies_the_masters_del(self):
         cl = Cluster(self)
-        m = cl.vigil()
-        mc = cl.client(m)
+        m, mc = cl.vigil_master()
         r, rc = cl.replica_of(m)
         mc.set("short", "x", px=300)
         mc.set("long", "y")

@@ -179,6 +179,19 @@ class Aof(unittest.TestCase):
     def aofdir(self, s):
         return os.path.join(s.dir, "appendonlydir")
 
+    def server_without_aof(self):
+        """A server started with the AOF off (to be turned on at run time) and
+        a client of it."""
+        s = VigilServer(BINARY).start()
+        self.addCleanup(s.stop)
+        return s, redis.Redis(port=s.port)
+
+    def restart_with_aof(self, s):
+        """kill -9, then start again with appendonly yes on the command line."""
+        s.halt(signal.SIGKILL)
+        s.args += ["--appendonly", "yes"]
+        s.start()
+
     def test_kill9_with_fsync_always_loses_no_acknowledged_write(self):
         s = self.server("appendfsync always")
         r = redis.Redis(port=s.port)
@@ -295,9 +308,7 @@ class Aof(unittest.TestCase):
         self.fail("the AOF rewrite did not finish")
 
     def test_config_set_appendonly_rewrites_in_the_background(self):
-        s = VigilServer(BINARY).start()
-        self.addCleanup(s.stop)
-        r = redis.Redis(port=s.port)
+        s, r = self.server_without_aof()
         fill(r)
         fill_big(r)
         self.assertTrue(r.config_set("appendonly", "yes"))
@@ -321,15 +332,11 @@ class Aof(unittest.TestCase):
         self.assertIn("Creating AOF incr file temp-appendonly.aof.incr on background rewrite", log)
         self.assertIn("Background AOF rewrite finished successfully", log)
         before = snapshot(r)
-        s.halt(signal.SIGKILL)
-        s.args += ["--appendonly", "yes"]
-        s.start()
+        self.restart_with_aof(s)
         self.assertEqual(snapshot(redis.Redis(port=s.port)), before)
 
     def test_kill9_during_the_first_rewrite_loses_nothing_on_disk(self):
-        s = VigilServer(BINARY).start()
-        self.addCleanup(s.stop)
-        r = redis.Redis(port=s.port)
+        s, r = self.server_without_aof()
         fill(r)
         fill_big(r)
         self.assertTrue(r.save())
@@ -353,9 +360,7 @@ class Aof(unittest.TestCase):
         self.assertEqual(digest(redis.Redis(port=s.port)), after)
 
     def test_appendonly_yes_during_bgsave_is_scheduled(self):
-        s = VigilServer(BINARY).start()
-        self.addCleanup(s.stop)
-        r = redis.Redis(port=s.port)
+        s, r = self.server_without_aof()
         fill_big(r)
         self.assertEqual(s.cli("BGSAVE"), "Background saving started\n")
         self.assertTrue(r.config_set("appendonly", "yes"))
@@ -369,9 +374,7 @@ class Aof(unittest.TestCase):
         self.assertIn("appendonly.aof.1.base.rdb", os.listdir(self.aofdir(s)))
 
     def test_appendonly_no_kills_the_first_rewrite(self):
-        s = VigilServer(BINARY).start()
-        self.addCleanup(s.stop)
-        r = redis.Redis(port=s.port)
+        s, r = self.server_without_aof()
         fill_big(r)
         self.assertTrue(r.config_set("appendonly", "yes"))
         self.assertEqual(r.info("persistence")["aof_rewrite_in_progress"], 1)
@@ -387,18 +390,14 @@ class Aof(unittest.TestCase):
         self.assertIn("appendonly.aof.manifest", os.listdir(self.aofdir(s)))
 
     def test_multi_with_appendonly_yes_applies_the_transaction_once(self):
-        s = VigilServer(BINARY).start()
-        self.addCleanup(s.stop)
-        r = redis.Redis(port=s.port)
+        s, r = self.server_without_aof()
         p = r.pipeline(transaction=True)
         p.incr("c")
         p.config_set("appendonly", "yes")
         p.incr("c")
         p.execute()
         self.wait_rewrite_done(r)
-        s.halt(signal.SIGKILL)
-        s.args += ["--appendonly", "yes"]
-        s.start()
+        self.restart_with_aof(s)
         self.assertEqual(redis.Redis(port=s.port).get("c"), b"2")
 
     def old_style_start(self, payload):
