@@ -101,7 +101,10 @@ ListValue& ListValue::operator=(ListValue&& other) noexcept {
 
 bool ListValue::Fits(const Listpack& lp, size_t count, size_t bytes) const {
   if (lp.empty()) return true;  // every node holds at least one entry
-  const size_t new_bytes = lp.bytes() + bytes;
+  // The limits count the whole block, header included, as Redis's count its
+  // listpack's: a full node then fits the allocator's 8 KB (or 4, 16, ...)
+  // size class instead of spilling into the next one, 25% larger.
+  const size_t new_bytes = Listpack::kHeaderBytes + lp.bytes() + bytes;
   if (fill_ >= 0) {
     return new_bytes <= kSafetyLimitBytes && lp.size() + count <= static_cast<size_t>(fill_);
   }

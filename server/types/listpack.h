@@ -70,12 +70,17 @@ class Listpack {
 
   bool operator==(const Listpack& o) const;
 
+  // Bytes of the heap block besides the entries (what a size limit that
+  // counts the whole block, as Redis's list-max-listpack-size does, adds).
+  static constexpr size_t kHeaderBytes = 12;
+
  private:
   struct Header {
     uint32_t bytes;  // entry bytes in use
     uint32_t cap;    // entry bytes allocated
     uint32_t count;
   };
+  static_assert(sizeof(Header) == kHeaderBytes);
   Header* hdr() const { return reinterpret_cast<Header*>(p_); }
   char* data() const { return p_ + sizeof(Header); }
   // Makes room for `bytes` entry bytes (growing with some spare).

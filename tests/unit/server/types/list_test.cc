@@ -28,7 +28,8 @@ std::deque<std::string> ContentsBackwards(const ListValue& l) {
   return out;
 }
 
-// Every node is non-empty, within its limit (unless it holds a single
+// Every node is non-empty, within its limit (the whole block, header
+// included; unless it holds a single
 // oversized entry), and the node counts add up to size().
 void CheckNodes(const ListValue& l, size_t max_bytes, size_t max_count) {
   size_t total = 0;
@@ -36,7 +37,7 @@ void CheckNodes(const ListValue& l, size_t max_bytes, size_t max_count) {
     const Listpack& lp = l.NodeAt(i);
     ASSERT_FALSE(lp.empty()) << "node " << i;
     if (lp.size() > 1) {
-      EXPECT_LE(lp.bytes(), max_bytes) << "node " << i;
+      EXPECT_LE(Listpack::kHeaderBytes + lp.bytes(), max_bytes) << "node " << i;
       EXPECT_LE(lp.size(), max_count) << "node " << i;
     }
     total += lp.size();
@@ -80,6 +81,17 @@ TEST(ListValueTest, NodesSplitAtByteLimits) {
     EXPECT_EQ(l.NodeAt(0).size(), limit / 100) << fill;
     EXPECT_EQ(l.node_count(), (n + limit / 100 - 1) / (limit / 100)) << fill;
   }
+}
+
+TEST(ListValueTest, FullNodeBlockFitsTheLimitHeaderIncluded) {
+  // 64 encoded bytes per entry: 128 entries would be exactly 8 KB of entries,
+  // so with the header the block would spill past the allocator's 8 KB size
+  // class. Redis (7-byte listpack header and terminator) also holds 127.
+  ListValue l;
+  for (int i = 0; i < 300; ++i) l.PushBack(std::string(62, 'x'));
+  EXPECT_EQ(l.NodeAt(0).size(), 127u);
+  EXPECT_EQ(Listpack::kHeaderBytes + l.NodeAt(0).bytes(), 12u + 127 * 64);
+  CheckNodes(l, 8192, SIZE_MAX);
 }
 
 TEST(ListValueTest, PositiveFillCountsEntriesAndKeepsSafetyLimit) {

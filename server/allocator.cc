@@ -1,0 +1,55 @@
+#include "server/allocator.h"
+
+#include <cstddef>
+
+#ifdef VIGIL_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#else
+#include <malloc.h>
+#endif
+
+namespace vigil::server {
+
+#ifdef VIGIL_JEMALLOC
+
+namespace {
+
+uint64_t ReadSizeStat(const char* name) {
+  size_t value = 0;
+  size_t len = sizeof(value);
+  return mallctl(name, &value, &len, nullptr, 0) == 0 ? value : 0;
+}
+
+}  // namespace
+
+AllocatorStats ReadAllocatorStats() {
+  // The stats.* counters are a snapshot taken when the epoch advances.
+  uint64_t epoch = 1;
+  size_t len = sizeof(epoch);
+  mallctl("epoch", &epoch, &len, &epoch, len);
+  return {ReadSizeStat("stats.allocated"), ReadSizeStat("stats.active"),
+          ReadSizeStat("stats.resident")};
+}
+
+#define VIGIL_STR2(x) #x
+#define VIGIL_STR(x) VIGIL_STR2(x)
+const char* AllocatorName() {
+  return "jemalloc-" VIGIL_STR(JEMALLOC_VERSION_MAJOR) "." VIGIL_STR(
+      JEMALLOC_VERSION_MINOR) "." VIGIL_STR(JEMALLOC_VERSION_BUGFIX);
+}
+#undef VIGIL_STR
+#undef VIGIL_STR2
+
+#else  // libc malloc
+
+AllocatorStats ReadAllocatorStats() {
+  const struct mallinfo2 mi = mallinfo2();
+  // arena + hblkhd: the heap and the mmapped blocks obtained from the system.
+  return {mi.uordblks + mi.hblkhd, mi.arena + mi.hblkhd, 0};
+}
+
+const char* AllocatorName() { return "libc"; }
+
+#endif
+
+}  // namespace vigil::server
