@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(build-essential cmake ninja-build ccache pkg-config
-      libboost-dev libboost-program-options-dev libspdlog-dev libfmt-dev liblzf-dev
+      libboost-dev libboost-program-options-dev libspdlog-dev libfmt-dev liblzf-dev libjemalloc-dev
       libgtest-dev libgmock-dev googletest
       redis-tools redis-server python3-redis)
 

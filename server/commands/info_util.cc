@@ -1,7 +1,6 @@
 #include "server/commands/info_util.h"
 
 #include <limits.h>
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -13,17 +12,15 @@
 
 #include "common/util/clock.h"
 #include "common/util/strings.h"
+#include "server/allocator.h"
 #include "server/connection.h"
 #include "server/server.h"
 
 namespace vigil::server {
 namespace {
 
-// Bytes malloc has handed out and not had back (glibc's counters).
-uint64_t UsedMemory() {
-  struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
-}
+// Bytes the allocator has handed out and not had back.
+uint64_t UsedMemory() { return ReadAllocatorStats().allocated; }
 
 // Taken before main() runs: what the process uses with no data and no
 // clients (Redis's used_memory_startup).
@@ -160,10 +157,11 @@ uint64_t BacklogBytes(Server& s) {
 }
 
 std::string InfoMemory(Server& s) {
-  const struct mallinfo2 mi = mallinfo2();
-  const uint64_t used = mi.uordblks + mi.hblkhd;
-  const uint64_t active = mi.arena + mi.hblkhd;  // heap obtained from the system
+  const AllocatorStats heap = ReadAllocatorStats();
+  const uint64_t used = heap.allocated;
+  const uint64_t active = heap.active;
   const uint64_t rss = RssBytes();
+  const uint64_t resident = heap.resident != 0 ? heap.resident : rss;
   const uint64_t peak = NotePeak(used);
   uint64_t normal_clients = 0, replica_clients = 0;
   for (const auto& [id, c] : s.clients()) {
@@ -195,7 +193,7 @@ std::string InfoMemory(Server& s) {
       .Add("used_memory_dataset_perc", fmt::format("{:.2f}%", 100 * Ratio(dataset, net)))
       .Add("allocator_allocated", used)
       .Add("allocator_active", active)
-      .Add("allocator_resident", rss)
+      .Add("allocator_resident", resident)
       .Add("total_system_memory", system)
       .Add("total_system_memory_human", HumanBytes(system));
   // No scripting engine and no functions: nothing to report.
@@ -214,10 +212,10 @@ std::string InfoMemory(Server& s) {
       .Add("maxmemory_policy", s.config().maxmemory_policy)
       .Fixed("allocator_frag_ratio", Ratio(active, used))
       .Add("allocator_frag_bytes", signed_diff(active, used))
-      .Fixed("allocator_rss_ratio", Ratio(rss, active))
-      .Add("allocator_rss_bytes", signed_diff(rss, active))
-      .Fixed("rss_overhead_ratio", Ratio(rss, rss))
-      .Add("rss_overhead_bytes", 0)
+      .Fixed("allocator_rss_ratio", Ratio(resident, active))
+      .Add("allocator_rss_bytes", signed_diff(resident, active))
+      .Fixed("rss_overhead_ratio", Ratio(rss, resident))
+      .Add("rss_overhead_bytes", signed_diff(rss, resident))
       .Fixed("mem_fragmentation_ratio", Ratio(rss, used))
       .Add("mem_fragmentation_bytes", signed_diff(rss, used))
       .Add("mem_not_counted_for_evict", 0)
@@ -226,7 +224,7 @@ std::string InfoMemory(Server& s) {
       .Add("mem_clients_slaves", replica_clients)
       .Add("mem_clients_normal", normal_clients)
       .Zeros({"mem_cluster_links", "mem_aof_buffer"})
-      .Add("mem_allocator", "libc")
+      .Add("mem_allocator", AllocatorName())
       .Zeros({"active_defrag_running", "lazyfree_pending_objects", "lazyfreed_objects"});
   return f.Take();
 }
