@@ -43,8 +43,14 @@ class VigilServer:
             if self.proc.poll() is not None:
                 raise RuntimeError("server exited: " + open(self.log).read())
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
+                # The kernel accepts connections as soon as the server listens,
+                # which is before it loads its RDB/AOF (and migrates an old AOF);
+                # the first reply to anything comes after loading.
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
+                    sock.settimeout(max(0.05, deadline - time.time()))
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(1):
+                        return self
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("server did not start: " + open(self.log).read())
