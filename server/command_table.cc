@@ -20,6 +20,13 @@ bool CommandTable::Rename(std::string_view from, std::string_view to) {
   return true;
 }
 
+void CommandTable::AddHelpSubcommands(CommandHandler help) {
+  for (auto& [name, spec] : commands_) {
+    if (spec.subcommands.empty() || spec.FindSubcommand("help")) continue;
+    spec.subcommands.push_back({"help", 2, kCmdLoading | kCmdStale, 0, 0, 0, help});
+  }
+}
+
 const CommandSpec* CommandSpec::FindSubcommand(std::string_view name) const {
   for (const CommandSpec& s : subcommands)
     if (EqualsIgnoreCase(s.name, name)) return &s;
@@ -46,6 +53,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterSortCommands(table);
   RegisterPersistenceCommands(table);
   RegisterReplicationCommands(table);
+  RegisterContainerHelp(table);
 }
 
 }  // namespace vigil::server

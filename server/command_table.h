@@ -20,6 +20,9 @@ class CommandTable {
   // Case-insensitive lookup; nullptr if unknown.
   const CommandSpec* Find(std::string_view name) const;
   const std::map<std::string, CommandSpec>& all() const { return commands_; }
+  // Gives every command with subcommands a HELP subcommand (arity 2, as
+  // Redis's container|help) answered by `help`, unless it has one.
+  void AddHelpSubcommands(CommandHandler help);
 
  private:
   std::map<std::string, CommandSpec> commands_;
@@ -40,6 +43,8 @@ void RegisterTransactionCommands(CommandTable& table);
 void RegisterSortCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
 void RegisterReplicationCommands(CommandTable& table);
+// After every family: the HELP subcommand of each container (server_admin.cc).
+void RegisterContainerHelp(CommandTable& table);
 
 void RegisterAllCommands(CommandTable& table);
 

@@ -547,4 +547,63 @@ void ReplyCommandDocs(resp::Writer& w, const CommandTable& table,
   }
 }
 
+// ---- X HELP ----
+
+namespace {
+
+// One argument as a help line writes it: <name>, TOKEN <name>, (A|B),
+// [optional], and "x [x ...]" for a repeated one.
+std::string ArgSyntax(const DocArg& a) {
+  std::string s;
+  const auto join = [](const std::vector<DocArg>& args, std::string_view sep) {
+    std::string out;
+    for (const DocArg& sub : args) {
+      if (!out.empty()) out += sep;
+      out += ArgSyntax(sub);
+    }
+    return out;
+  };
+  if (a.type == DocArgType::kPureToken) {
+    s = a.token ? *a.token : ToUpper(a.name);
+  } else {
+    if (a.token) s = *a.token + " ";
+    if (a.type == DocArgType::kOneOf) {
+      s += (a.flags & kArgOptional) && !a.token ? join(a.args, "|") : "(" + join(a.args, "|") + ")";
+    } else if (a.type == DocArgType::kBlock) {
+      s += join(a.args, " ");
+    } else {
+      s += "<" + a.name + ">";
+    }
+  }
+  if (a.flags & (kArgMultiple | kArgMultipleToken)) {
+    const bool simple = a.type != DocArgType::kOneOf && a.type != DocArgType::kBlock;
+    s += simple ? " [" + s + " ...]" : " ...";
+  }
+  if (a.flags & kArgOptional) s = "[" + s + "]";
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> SubcommandHelpLines(std::string_view container_name,
+                                             const CommandSpec& container) {
+  std::vector<std::string> lines;
+  lines.push_back(ToUpper(container_name) +
+                  " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  const CommandDocMap& docs = BuiltinCommandDocs();
+  for (const CommandSpec& sub : container.subcommands) {
+    if (sub.name == "help") continue;  // the footer
+    std::string line = ToUpper(sub.name);
+    auto it = docs.find(container.name + "|" + sub.name);
+    if (it != docs.end()) {
+      for (const DocArg& a : it->second.args) line += " " + ArgSyntax(a);
+    }
+    lines.push_back(std::move(line));
+    if (it != docs.end()) lines.push_back("    " + it->second.summary + ".");
+  }
+  lines.push_back("HELP");
+  lines.push_back("    Prints this help.");
+  return lines;
+}
+
 }  // namespace vigil::server

@@ -53,6 +53,7 @@
 namespace vigil::server {
 
 class CommandTable;
+struct CommandSpec;
 
 enum class DocArgType : uint8_t {
   kString, kInteger, kDouble, kKey, kPattern, kUnixTime, kPureToken, kOneOf, kBlock
@@ -108,5 +109,12 @@ const CommandDocMap& BuiltinCommandDocs();
 // for a subcommand, any case); unknown names are skipped, as Redis does.
 void ReplyCommandDocs(resp::Writer& w, const CommandTable& table,
                       const std::vector<std::string>& names);
+
+// The lines of `<container> HELP` (sent as status replies, as Redis does):
+// Redis's header and footer around a syntax line and an indented summary for
+// each subcommand, from these docs. `container_name` is the name the client
+// typed (rename-command may differ from the spec's).
+std::vector<std::string> SubcommandHelpLines(std::string_view container_name,
+                                             const CommandSpec& container);
 
 }  // namespace vigil::server

@@ -2,10 +2,13 @@
 // TIME SHUTDOWN.
 #include <unistd.h>
 
+#include <optional>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "common/util/clock.h"
+#include "common/util/glob.h"
 #include "common/util/strings.h"
 #include "server/command_table.h"
 #include "server/commands/command_docs.h"
@@ -259,11 +262,32 @@ void CmdCommandInfo(CommandContext& ctx) {
 }
 
 // COMMAND LIST (the FILTERBY forms are not supported yet).
+// COMMAND LIST [FILTERBY MODULE name | PATTERN glob]: every command and
+// subcommand by full name ("config|get"), as Redis 7.0 lists them. There are
+// no modules, so MODULE matches nothing. ACLCAT needs ACL categories, which
+// vigil does not have yet.
 void CmdCommandList(CommandContext& ctx) {
-  if (ctx.argc() > 2) return ctx.reply.Error(errors::kSyntax);
-  const auto& all = ctx.server.commands().all();
-  ctx.reply.ArrayHeader(static_cast<int64_t>(all.size()));
-  for (const auto& [name, spec] : all) ctx.reply.Bulk(name);
+  std::optional<std::string_view> pattern;
+  if (ctx.argc() != 2) {
+    if (ctx.argc() != 5 || !EqualsIgnoreCase(ctx.args[2], "filterby"))
+      return ctx.reply.Error(errors::kSyntax);
+    if (EqualsIgnoreCase(ctx.args[3], "pattern")) {
+      pattern = ctx.args[4];
+    } else if (EqualsIgnoreCase(ctx.args[3], "module")) {
+      return ctx.reply.ArrayHeader(0);
+    } else {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  std::vector<std::string> names;
+  const auto add = [&](const std::string& name) {
+    if (!pattern || GlobMatch(*pattern, name, /*nocase=*/true)) names.push_back(name);
+  };
+  for (const auto& [name, spec] : ctx.server.commands().all()) {
+    add(name);
+    for (const CommandSpec& sub : spec.subcommands) add(name + "|" + sub.name);
+  }
+  ctx.reply.BulkArray(names);
 }
 
 void CmdCommandDocs(CommandContext& ctx) {
@@ -379,7 +403,17 @@ void CmdMonitor(CommandContext& ctx) {
   ctx.reply.SimpleString("OK");
 }
 
+// <CONTAINER> HELP, for every container (RegisterContainerHelp).
+void CmdContainerHelp(CommandContext& ctx) {
+  const CommandSpec* container = ctx.server.commands().Find(ctx.args[0]);
+  const std::vector<std::string> lines = SubcommandHelpLines(ctx.args[0], *container);
+  ctx.reply.ArrayHeader(static_cast<int64_t>(lines.size()));
+  for (const std::string& line : lines) ctx.reply.SimpleString(line);
+}
+
 }  // namespace
+
+void RegisterContainerHelp(CommandTable& t) { t.AddHelpSubcommands(&CmdContainerHelp); }
 
 // Containers with a nullptr handler always take a subcommand (arity -2);
 // the dispatcher answers unknown ones ("unknown subcommand ... Try X HELP.").

@@ -26,7 +26,7 @@ INTENTIONAL = {
     "debug": "subcommands",
 }
 # Documented by vigil only (the DEBUG subcommands above).
-VIGIL_ONLY = {"debug|digest", "debug|digest-value", "debug|reload", "debug|sleep"}
+VIGIL_ONLY = {"debug|digest", "debug|digest-value", "debug|help", "debug|reload", "debug|sleep"}
 # Fields whose text is prose, written independently of Redis's.
 PROSE = ("summary", "complexity", "replaced_by")
 
@@ -70,14 +70,19 @@ def flatten_docs(reply):
     return docs
 
 
-def command_docs(port, *names):
-    # A bare connection: redis-py's COMMAND callbacks expect COMMAND's shape.
+def call(port, *args):
+    # A bare connection: redis-py's callbacks for COMMAND, OBJECT, CLIENT ...
+    # expect other reply shapes than these subcommands'. Errors raise.
     conn = redis.Connection(port=port)
     try:
-        conn.send_command("COMMAND", "DOCS", *names)
+        conn.send_command(*args)
         return conn.read_response()
     finally:
         conn.disconnect()
+
+
+def command_docs(port, *names):
+    return call(port, "COMMAND", "DOCS", *names)
 
 
 class Resp3Reader:
@@ -257,6 +262,50 @@ class CommandDocsTest(unittest.TestCase):
         self.assertTrue(set(facts) <= set(redis_facts), set(facts) - set(redis_facts))
         self.assertIn("HSET key field value [field value ...]", facts)
 
+    def test_every_container_has_help_shaped_as_redis(self):
+        containers = sorted({name.split("|")[0] for name in self.vigil_docs if "|" in name})
+        self.assertIn("config", containers)
+        for name in containers:
+            with self.subTest(container=name):
+                lines = decode(call(self.vigil.port, name, "HELP"))
+                self.assertEqual(lines[0], name.upper() + " <subcommand> [<arg> [value] [opt] ...]."
+                                 " Subcommands are:")
+                self.assertEqual(lines[-2:], ["HELP", "    Prints this help."])
+                # One syntax line and one indented summary per subcommand.
+                subs = sorted(n.split("|")[1] for n in self.vigil_docs
+                              if n.startswith(name + "|") and n != name + "|help")
+                self.assertEqual(sorted(line.split(" ")[0].lower() for line in lines[1:-2:2]), subs)
+                self.assertTrue(all(line.startswith("    ") for line in lines[2:-2:2]), lines)
+                if name != "debug":  # a bare command in Redis
+                    theirs = decode(call(self.redis_port, name, "HELP"))
+                    self.assertEqual((lines[0], lines[-2:]), (theirs[0], theirs[-2:]))
+        self.assertIn("ENCODING <key>", decode(call(self.vigil.port, "OBJECT", "HELP")))
+        self.assertIn("LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] "
+                      "[ID <client-id> [<client-id> ...]]",
+                      decode(call(self.vigil.port, "CLIENT", "HELP")))
+        for port in (self.vigil.port, self.redis_port):
+            with self.assertRaisesRegex(redis.ResponseError,
+                                        r"^unknown subcommand 'nosuch'. Try OBJECT HELP.$"):
+                call(port, "OBJECT", "nosuch")
+            with self.assertRaisesRegex(redis.ResponseError,
+                                        r"^wrong number of arguments for 'object\|help' command$"):
+                call(port, "OBJECT", "HELP", "x")
+
+    def test_command_list_names_subcommands_as_redis(self):
+        def names(port, *args):
+            return sorted(decode(call(port, "COMMAND", "LIST", *args)))
+
+        listed = names(self.vigil.port)
+        self.assertEqual(set(listed), set(self.vigil_docs))
+        self.assertTrue(set(listed) <= set(names(self.redis_port)) | VIGIL_ONLY)
+        for pattern in ("config|*", "OBJECT|*", "s?owlog*", "nosuch*"):
+            self.assertEqual(names(self.vigil.port, "FILTERBY", "PATTERN", pattern),
+                             names(self.redis_port, "FILTERBY", "PATTERN", pattern), pattern)
+        for port in (self.vigil.port, self.redis_port):
+            self.assertEqual(names(port, "FILTERBY", "MODULE", "x"), [])
+            for args in (("FILTERBY",), ("FILTERBY", "NOSUCH", "x"), ("x", "PATTERN", "y")):
+                with self.assertRaisesRegex(redis.ResponseError, "^syntax error$"):
+                    call(port, "COMMAND", "LIST", *args)
 
 if __name__ == "__main__":
     unittest.main()
