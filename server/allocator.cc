@@ -1,6 +1,8 @@
 #include "server/allocator.h"
 
+#include <algorithm>
 #include <cstddef>
+#include <string>
 
 #ifdef VIGIL_JEMALLOC
 #include <jemalloc/jemalloc.h>
@@ -40,6 +42,21 @@ const char* AllocatorName() {
 #undef VIGIL_STR
 #undef VIGIL_STR2
 
+size_t AllocSize(size_t request) { return request == 0 ? 0 : nallocx(request, 0); }
+
+bool PurgeAllocator() {
+  const std::string purge = "arena." + std::to_string(MALLCTL_ARENAS_ALL) + ".purge";
+  return mallctl(purge.c_str(), nullptr, nullptr, nullptr, 0) == 0;
+}
+
+std::string AllocatorReport() {
+  std::string out;
+  malloc_stats_print(
+      [](void* sink, const char* text) { static_cast<std::string*>(sink)->append(text); }, &out,
+      nullptr);
+  return out;
+}
+
 #else  // libc malloc
 
 AllocatorStats ReadAllocatorStats() {
@@ -49,6 +66,16 @@ AllocatorStats ReadAllocatorStats() {
 }
 
 const char* AllocatorName() { return "libc"; }
+
+size_t AllocSize(size_t request) {
+  // glibc: the request plus the 8-byte size field, in 16-byte steps, at
+  // least 32.
+  return request == 0 ? 0 : std::max<size_t>(32, (request + 8 + 15) & ~size_t{15});
+}
+
+bool PurgeAllocator() { return malloc_trim(0) >= 0; }
+
+std::string AllocatorReport() { return "Stats not supported for the current allocator"; }
 
 #endif
 

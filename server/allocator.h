@@ -9,7 +9,9 @@
 // glibc's mallinfo2.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace vigil::server {
 
@@ -24,5 +26,23 @@ AllocatorStats ReadAllocatorStats();
 
 // INFO's mem_allocator: "jemalloc-5.3.0" or "libc".
 const char* AllocatorName();
+
+// The bytes an allocation of `request` bytes really takes (the size class
+// it rounds up to); 0 for 0. MEMORY USAGE adds these up.
+size_t AllocSize(size_t request);
+
+// MEMORY USAGE's estimate for `total` elements from `seen` sampled ones
+// that took `sampled_bytes`.
+inline size_t Extrapolate(size_t sampled_bytes, size_t seen, size_t total) {
+  if (seen == 0) return 0;
+  const double per_element = static_cast<double>(sampled_bytes) / static_cast<double>(seen);
+  return static_cast<size_t>(per_element * static_cast<double>(total));
+}
+
+// MEMORY PURGE: hands dirty pages back to the system; false on failure.
+bool PurgeAllocator();
+
+// MEMORY MALLOC-STATS: the allocator's own report.
+std::string AllocatorReport();
 
 }  // namespace vigil::server

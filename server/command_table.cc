@@ -51,6 +51,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterPubSubCommands(table);
   RegisterTransactionCommands(table);
   RegisterSortCommands(table);
+  RegisterMemoryCommands(table);
   RegisterPersistenceCommands(table);
   RegisterReplicationCommands(table);
   RegisterContainerHelp(table);

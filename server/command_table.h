@@ -41,6 +41,7 @@ void RegisterSortedSetCommands(CommandTable& table);
 void RegisterPubSubCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterSortCommands(CommandTable& table);
+void RegisterMemoryCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
 void RegisterReplicationCommands(CommandTable& table);
 // After every family: the HELP subcommand of each container (server_admin.cc).

@@ -156,44 +156,54 @@ uint64_t BacklogBytes(Server& s) {
   return v && *v > 0 ? static_cast<uint64_t>(*v) : 0;
 }
 
-std::string InfoMemory(Server& s) {
+}  // namespace
+
+MemoryFigures ReadMemoryFigures(Server& s) {
+  MemoryFigures m;
   const AllocatorStats heap = ReadAllocatorStats();
-  const uint64_t used = heap.allocated;
-  const uint64_t active = heap.active;
-  const uint64_t rss = RssBytes();
-  const uint64_t resident = heap.resident != 0 ? heap.resident : rss;
-  const uint64_t peak = NotePeak(used);
-  uint64_t normal_clients = 0, replica_clients = 0;
+  m.used = heap.allocated;
+  m.active = heap.active;
+  m.rss = RssBytes();
+  m.resident = heap.resident != 0 ? heap.resident : m.rss;
+  m.peak = NotePeak(m.used);
+  m.startup = kStartupMemory;
   for (const auto& [id, c] : s.clients()) {
-    (c->is_replica() ? replica_clients : normal_clients) +=
+    (c->is_replica() ? m.replica_clients : m.normal_clients) +=
         c->query_buffer_size() + c->output_buffer_size();
   }
-  const uint64_t backlog = BacklogBytes(s);
+  m.backlog = BacklogBytes(s);
   // What we can measure of the overhead: the startup footprint, client
   // buffers, the backlog and the key tables' bucket arrays.
-  uint64_t overhead = kStartupMemory + normal_clients + replica_clients + backlog;
-  for (const auto& db : s.dbs()) overhead += db.bucket_count() * sizeof(void*);
-  overhead = std::min(overhead, used);
-  const uint64_t dataset = used - overhead;
-  const uint64_t net = used > kStartupMemory ? used - kStartupMemory : 0;
+  m.overhead = kStartupMemory + m.normal_clients + m.replica_clients + m.backlog;
+  for (const auto& db : s.dbs()) m.overhead += db.bucket_count() * sizeof(void*);
+  m.overhead = std::min(m.overhead, m.used);
+  m.dataset = m.used - m.overhead;
+  m.net = m.used > kStartupMemory ? m.used - kStartupMemory : 0;
+  return m;
+}
+
+namespace {
+
+std::string InfoMemory(Server& s) {
+  const MemoryFigures m = ReadMemoryFigures(s);
   const uint64_t system = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
                           static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   const auto maxmemory = static_cast<uint64_t>(s.config().maxmemory);
   Fields f("Memory");
-  f.Add("used_memory", used)
-      .Add("used_memory_human", HumanBytes(used))
-      .Add("used_memory_rss", rss)
-      .Add("used_memory_rss_human", HumanBytes(rss))
-      .Add("used_memory_peak", peak)
-      .Add("used_memory_peak_human", HumanBytes(peak))
-      .Add("used_memory_peak_perc", fmt::format("{:.2f}%", 100 * Ratio(used, peak)))
-      .Add("used_memory_overhead", overhead)
+  f.Add("used_memory", m.used)
+      .Add("used_memory_human", HumanBytes(m.used))
+      .Add("used_memory_rss", m.rss)
+      .Add("used_memory_rss_human", HumanBytes(m.rss))
+      .Add("used_memory_peak", m.peak)
+      .Add("used_memory_peak_human", HumanBytes(m.peak))
+      .Add("used_memory_peak_perc", fmt::format("{:.2f}%", 100 * Ratio(m.used, m.peak)))
+      .Add("used_memory_overhead", m.overhead)
       .Add("used_memory_startup", kStartupMemory)
-      .Add("used_memory_dataset", dataset)
-      .Add("used_memory_dataset_perc", fmt::format("{:.2f}%", 100 * Ratio(dataset, net)))
-      .Add("allocator_allocated", used)
-      .Add("allocator_active", active)
-      .Add("allocator_resident", resident)
+      .Add("used_memory_dataset", m.dataset)
+      .Add("used_memory_dataset_perc", fmt::format("{:.2f}%", 100 * Ratio(m.dataset, m.net)))
+      .Add("allocator_allocated", m.used)
+      .Add("allocator_active", m.active)
+      .Add("allocator_resident", m.resident)
       .Add("total_system_memory", system)
       .Add("total_system_memory_human", HumanBytes(system));
   // No scripting engine and no functions: nothing to report.
@@ -210,19 +220,19 @@ std::string InfoMemory(Server& s) {
   f.Add("maxmemory", maxmemory)
       .Add("maxmemory_human", HumanBytes(maxmemory))
       .Add("maxmemory_policy", s.config().maxmemory_policy)
-      .Fixed("allocator_frag_ratio", Ratio(active, used))
-      .Add("allocator_frag_bytes", signed_diff(active, used))
-      .Fixed("allocator_rss_ratio", Ratio(resident, active))
-      .Add("allocator_rss_bytes", signed_diff(resident, active))
-      .Fixed("rss_overhead_ratio", Ratio(rss, resident))
-      .Add("rss_overhead_bytes", signed_diff(rss, resident))
-      .Fixed("mem_fragmentation_ratio", Ratio(rss, used))
-      .Add("mem_fragmentation_bytes", signed_diff(rss, used))
+      .Fixed("allocator_frag_ratio", Ratio(m.active, m.used))
+      .Add("allocator_frag_bytes", signed_diff(m.active, m.used))
+      .Fixed("allocator_rss_ratio", Ratio(m.resident, m.active))
+      .Add("allocator_rss_bytes", signed_diff(m.resident, m.active))
+      .Fixed("rss_overhead_ratio", Ratio(m.rss, m.resident))
+      .Add("rss_overhead_bytes", signed_diff(m.rss, m.resident))
+      .Fixed("mem_fragmentation_ratio", Ratio(m.rss, m.used))
+      .Add("mem_fragmentation_bytes", signed_diff(m.rss, m.used))
       .Add("mem_not_counted_for_evict", 0)
-      .Add("mem_replication_backlog", backlog)
-      .Add("mem_total_replication_buffers", replica_clients)
-      .Add("mem_clients_slaves", replica_clients)
-      .Add("mem_clients_normal", normal_clients)
+      .Add("mem_replication_backlog", m.backlog)
+      .Add("mem_total_replication_buffers", m.replica_clients)
+      .Add("mem_clients_slaves", m.replica_clients)
+      .Add("mem_clients_normal", m.normal_clients)
       .Zeros({"mem_cluster_links", "mem_aof_buffer"})
       .Add("mem_allocator", AllocatorName())
       .Zeros({"active_defrag_running", "lazyfree_pending_objects", "lazyfreed_objects"});

@@ -156,6 +156,19 @@ class Dict {
 
   size_t bucket_count() const { return table_.size(); }
 
+  // Bytes requested for the entry of a `key_len`-byte key (one block).
+  static size_t NodeBytes(size_t key_len) { return std::max(sizeof(Node), kKeyOffset + key_len); }
+  // Visits up to `n` entries, in bucket order (MEMORY USAGE's samples).
+  template <typename F>  // F(std::string_view key, const V& value)
+  void Sample(size_t n, F&& fn) const {
+    for (const Node* head : table_) {
+      for (const Node* e = head; e; e = e->next) {
+        if (n-- == 0) return;
+        fn(e->key(), e->value());
+      }
+    }
+  }
+
  private:
   // Standard layout, so offsetof gives where the key bytes start; the value
   // lives in raw storage constructed and destroyed by NewNode/DeleteNode.
@@ -173,7 +186,7 @@ class Dict {
   static constexpr size_t kKeyOffset = offsetof(Node, key_len) + sizeof(uint32_t);
 
   static Node* NewNode(Node* next, std::string_view key, V&& value) {
-    void* mem = ::operator new(std::max(sizeof(Node), kKeyOffset + key.size()));
+    void* mem = ::operator new(NodeBytes(key.size()));
     Node* n = ::new (mem) Node;
     n->next = next;
     n->key_len = static_cast<uint32_t>(key.size());

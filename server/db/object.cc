@@ -144,4 +144,15 @@ const char* Object::EncodingName() const {
   return "unknown";
 }
 
+size_t Object::MemoryUsage(size_t samples) const {
+  switch (type_) {
+    case ObjType::kString: return inline_len_ == kHeap ? malloc_usable_size(u_.heap) : 0;
+    case ObjType::kList: return u_.list->MemoryUsage(samples);
+    case ObjType::kHash: return hash().MemoryUsage(samples);
+    case ObjType::kSet: return u_.set->MemoryUsage(samples);
+    case ObjType::kZSet: return zset().MemoryUsage(samples);
+  }
+  return 0;
+}
+
 }  // namespace vigil::server

@@ -89,6 +89,10 @@ class Object {
   ZSetValue& zset() { return Embedded<ZSetValue>(); }
   const ZSetValue& zset() const { return const_cast<Object*>(this)->Embedded<ZSetValue>(); }
 
+  // MEMORY USAGE: the heap bytes the value takes besides this object
+  // (collections estimated from `samples` elements).
+  size_t MemoryUsage(size_t samples) const;
+
   // A deep copy (COPY, SORT ... STORE of the same key).
   Object Clone() const;
   // Redis's OBJECT ENCODING name: "int", "embstr", "raw", "listpack",

@@ -1,5 +1,7 @@
 #include "server/types/hash.h"
 
+#include "server/allocator.h"
+
 namespace vigil::server {
 
 HashValue::HashValue(const HashValue& other) {
@@ -76,6 +78,20 @@ HashValue::Entry HashValue::Random(std::mt19937_64& rng) const {
   }
   size_t p = rep_.lp().Seek(static_cast<int64_t>(2 * (rng() % size())));
   return {rep_.lp().At(p), rep_.lp().At(rep_.lp().Next(p))};
+}
+
+size_t HashValue::MemoryUsage(size_t samples) const {
+  if (!rep_.is_big()) return rep_.lp().AllocatedBytes();
+  const Dict<std::string>& d = *rep_.big();
+  size_t seen = 0, sampled = 0;
+  d.Sample(samples, [&](std::string_view field, const std::string& value) {
+    sampled += AllocSize(Dict<std::string>::NodeBytes(field.size()));
+    // Past std::string's inline buffer the value has a block of its own.
+    if (value.capacity() > std::string().capacity()) sampled += AllocSize(value.capacity() + 1);
+    ++seen;
+  });
+  return AllocSize(sizeof(d)) + AllocSize(d.bucket_count() * sizeof(void*)) +
+         Extrapolate(sampled, seen, d.size());
 }
 
 }  // namespace vigil::server

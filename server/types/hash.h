@@ -40,6 +40,9 @@ class HashValue {
   bool empty() const { return size() == 0; }
   bool is_listpack() const { return !rep_.is_big(); }
   const char* EncodingName() const { return rep_.is_big() ? "hashtable" : "listpack"; }
+  // MEMORY USAGE: the heap bytes of the value, the elements estimated from
+  // the first `samples` of them.
+  size_t MemoryUsage(size_t samples) const;
 
   // The value of `field`; the view is valid until the hash changes.
   std::optional<std::string_view> Get(std::string_view field) const;

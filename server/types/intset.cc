@@ -1,5 +1,7 @@
 #include "server/types/intset.h"
 
+#include "server/allocator.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -180,5 +182,7 @@ void IntSet::Clear() {
   count_ = 0;
   width_ = 2;
 }
+
+size_t IntSet::HeapBytes() const { return is_inline() ? 0 : AllocSize(bytes()); }
 
 }  // namespace vigil::server

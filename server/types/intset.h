@@ -42,6 +42,9 @@ class IntSet {
   // The width needed to store v.
   static unsigned WidthFor(int64_t v);
 
+  // The bytes of the heap block (0 while the members are inline).
+  size_t HeapBytes() const;
+
  private:
   // Binary search: true if found; *pos is the index of v or where it belongs.
   bool Search(int64_t v, size_t* pos) const;

@@ -1,5 +1,7 @@
 #include "server/types/list.h"
 
+#include "server/allocator.h"
+
 #include <algorithm>
 #include <bit>
 #include <cassert>
@@ -372,6 +374,13 @@ size_t ListValue::Remove(std::string_view raw, int64_t count) {
   size_ -= removed;
   if (removed > 0) MergeSmallNodes();
   return removed;
+}
+
+size_t ListValue::MemoryUsage(size_t samples) const {
+  size_t seen = 0, sampled = 0;
+  for (; seen < nodes_ && seen < samples; ++seen) sampled += node(seen).AllocatedBytes();
+  return AllocSize(sizeof(ListValue)) + AllocSize(capacity_ * sizeof(Listpack)) +
+         Extrapolate(sampled, seen, nodes_);
 }
 
 }  // namespace vigil::server

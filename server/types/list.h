@@ -69,6 +69,10 @@ class ListValue {
   template <typename Fn>
   void Walk(size_t start, bool reverse, Fn&& fn) const;
 
+  // MEMORY USAGE: the heap bytes of the value, the elements estimated from
+  // the first `samples` of them.
+  size_t MemoryUsage(size_t samples) const;
+
   // Introspection for tests and memory reports.
   size_t node_count() const { return nodes_; }
   const Listpack& NodeAt(size_t i) const { return node(i); }

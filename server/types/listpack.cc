@@ -1,5 +1,7 @@
 #include "server/types/listpack.h"
 
+#include "server/allocator.h"
+
 #include <cassert>
 #include <cstdlib>
 #include <cstring>
@@ -193,6 +195,10 @@ size_t Listpack::Find(size_t pos, std::string_view value, size_t skip) const {
     for (size_t i = 0; i < skip && pos < used; ++i) pos = Next(pos);
   }
   return End();
+}
+
+size_t Listpack::AllocatedBytes() const {
+  return p_ == nullptr ? 0 : AllocSize(sizeof(Header) + hdr()->cap);
 }
 
 }  // namespace vigil::server

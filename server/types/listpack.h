@@ -70,6 +70,9 @@ class Listpack {
 
   bool operator==(const Listpack& o) const;
 
+  // The bytes the heap block takes (MEMORY USAGE); 0 when empty.
+  size_t AllocatedBytes() const;
+
   // Bytes of the heap block besides the entries (what a size limit that
   // counts the whole block, as Redis's list-max-listpack-size does, adds).
   static constexpr size_t kHeaderBytes = 12;

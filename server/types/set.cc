@@ -1,5 +1,7 @@
 #include "server/types/set.h"
 
+#include "server/allocator.h"
+
 #include "common/util/strings.h"
 
 namespace vigil::server {
@@ -61,6 +63,18 @@ std::vector<std::string> SetValue::Members() const {
   out.reserve(size());
   ForEach([&out](std::string_view m) { out.emplace_back(m); });
   return out;
+}
+
+size_t SetValue::MemoryUsage(size_t samples) const {
+  const size_t self = AllocSize(sizeof(SetValue));  // the block the key points to
+  if (!dict_) return self + ints_.HeapBytes();
+  size_t seen = 0, sampled = 0;
+  dict_->Sample(samples, [&](std::string_view member, const Empty&) {
+    sampled += AllocSize(Dict<Empty>::NodeBytes(member.size()));
+    ++seen;
+  });
+  return self + AllocSize(sizeof(*dict_)) + AllocSize(dict_->bucket_count() * sizeof(void*)) +
+         Extrapolate(sampled, seen, dict_->size());
 }
 
 }  // namespace vigil::server

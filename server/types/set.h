@@ -30,6 +30,9 @@ class SetValue {
   bool empty() const { return size() == 0; }
   bool is_intset() const { return dict_ == nullptr; }
   const char* EncodingName() const { return dict_ ? "hashtable" : "intset"; }
+  // MEMORY USAGE: the heap bytes of the value, the elements estimated from
+  // the first `samples` of them.
+  size_t MemoryUsage(size_t samples) const;
 
   // Adds `member`; returns false if it was present. Converts to a hashtable
   // when the member is not an integer or the intset would exceed

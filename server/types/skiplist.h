@@ -132,6 +132,7 @@ class NodeIndex {
   using Node = SkipList::Node;
 
   size_t size() const { return size_; }
+  size_t bucket_count() const { return buckets_.size(); }
   Node* Find(std::string_view member) const;
   void Insert(Node* node);  // the member must be absent
   void Erase(Node* node);

@@ -1,5 +1,7 @@
 #include "server/types/zset.h"
 
+#include "server/allocator.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -260,6 +262,18 @@ size_t ZSetValue::RemoveRanks(size_t first, size_t last) {
   lp().EraseRange(lp().Seek(static_cast<int64_t>(2 * first)), 2 * (last - first + 1));
   LpCompact();
   return last - first + 1;
+}
+
+size_t ZSetValue::MemoryUsage(size_t samples) const {
+  if (is_listpack()) return lp().AllocatedBytes();
+  const Big& b = *big();
+  size_t seen = 0, sampled = 0;
+  for (const SkipList::Node* n = b.list.First(); n && seen < samples; n = n->next(), ++seen)
+    sampled += AllocSize(SkipList::NodeBytes(n->height, n->len));
+  const size_t header = AllocSize(SkipList::NodeBytes(SkipList::kMaxLevel, 0));
+  const size_t fixed =
+      AllocSize(sizeof(Big)) + header + AllocSize(b.index.bucket_count() * sizeof(void*));
+  return fixed + Extrapolate(sampled, seen, b.list.size());
 }
 
 }  // namespace vigil::server

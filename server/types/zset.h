@@ -50,6 +50,9 @@ class ZSetValue {
   bool empty() const { return size() == 0; }
   bool is_listpack() const { return !rep_.is_big(); }
   const char* EncodingName() const { return is_listpack() ? "listpack" : "skiplist"; }
+  // MEMORY USAGE: the heap bytes of the value, the elements estimated from
+  // the first `samples` of them.
+  size_t MemoryUsage(size_t samples) const;
 
   std::optional<double> Score(std::string_view member) const;
   // Redis's zsetAdd: `score` is the new score (or the increment with
