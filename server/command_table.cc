@@ -52,6 +52,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterTransactionCommands(table);
   RegisterSortCommands(table);
   RegisterMemoryCommands(table);
+  RegisterDumpCommands(table);
   RegisterPersistenceCommands(table);
   RegisterReplicationCommands(table);
   RegisterContainerHelp(table);

@@ -42,6 +42,7 @@ void RegisterPubSubCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterSortCommands(CommandTable& table);
 void RegisterMemoryCommands(CommandTable& table);
+void RegisterDumpCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
 void RegisterReplicationCommands(CommandTable& table);
 // After every family: the HELP subcommand of each container (server_admin.cc).

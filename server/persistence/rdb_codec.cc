@@ -130,41 +130,34 @@ Status Encoder::ResizeDb(uint64_t keys, uint64_t expires) {
   return MaybeFlush();
 }
 
-Status Encoder::Entry(std::string_view key, const Value& v, std::optional<int64_t> expire_ms) {
-  if (expire_ms) {
-    Byte(kOpExpireTimeMs);
-    for (int i = 0; i < 8; ++i) Byte(static_cast<uint8_t>(static_cast<uint64_t>(*expire_ms) >> (8 * i)));
+// vigil writes the plain (non-blob) form of every type: any Redis since 2.x
+// loads it and converts to its own compact encodings on the way in.
+uint8_t Encoder::TypeByte(Kind kind) {
+  switch (kind) {
+    case Kind::kString: return kTypeString;
+    case Kind::kList: return kTypeList;
+    case Kind::kSet: return kTypeSet;
+    case Kind::kHash: return kTypeHash;
+    case Kind::kZSet: return kTypeZSet2;
   }
-  // vigil writes the plain (non-blob) form of every type: any Redis since
-  // 2.x loads it and converts to its own compact encodings on the way in.
+  return kTypeString;
+}
+
+Status Encoder::Body(const Value& v) {
   switch (v.kind) {
     case Kind::kString:
-      Byte(kTypeString);
-      String(key);
       String(v.str);
       break;
     case Kind::kList:
     case Kind::kSet:
-      Byte(v.kind == Kind::kList ? kTypeList : kTypeSet);
-      String(key);
-      Len(v.items.size());
-      for (const auto& e : v.items) {
-        String(e);
-        VIGIL_RETURN_IF_ERROR(MaybeFlush());
-      }
-      break;
     case Kind::kHash:
-      Byte(kTypeHash);
-      String(key);
-      Len(v.items.size() / 2);
+      Len(v.kind == Kind::kHash ? v.items.size() / 2 : v.items.size());
       for (const auto& e : v.items) {
         String(e);
         VIGIL_RETURN_IF_ERROR(MaybeFlush());
       }
       break;
     case Kind::kZSet:
-      Byte(kTypeZSet2);
-      String(key);
       Len(v.zset.size());
       for (const auto& [member, score] : v.zset) {
         String(member);
@@ -174,6 +167,34 @@ Status Encoder::Entry(std::string_view key, const Value& v, std::optional<int64_
       break;
   }
   return MaybeFlush();
+}
+
+Status Encoder::Entry(std::string_view key, const Value& v, std::optional<int64_t> expire_ms) {
+  if (expire_ms) {
+    Byte(kOpExpireTimeMs);
+    for (int i = 0; i < 8; ++i) Byte(static_cast<uint8_t>(static_cast<uint64_t>(*expire_ms) >> (8 * i)));
+  }
+  Byte(TypeByte(v.kind));
+  String(key);
+  return Body(v);
+}
+
+std::string EncodeDumpPayload(const Value& v, bool compress) {
+  std::string out;
+  Encoder enc(
+      [&](std::string_view bytes) {
+        out.append(bytes);
+        return Status::Ok();
+      },
+      compress, /*checksum=*/false);
+  enc.Byte(Encoder::TypeByte(v.kind));
+  (void)enc.Body(v);  // the sink cannot fail
+  (void)enc.MaybeFlush(/*force=*/true);
+  out.push_back(static_cast<char>(kDumpRdbVersion & 0xff));
+  out.push_back(static_cast<char>(kDumpRdbVersion >> 8));
+  const uint64_t crc = Crc64(0, out.data(), out.size());
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(crc >> (8 * i)));
+  return out;
 }
 
 Status Encoder::Eof() {
@@ -559,5 +580,24 @@ Status Load(Input& in, const LoadCallbacks& cb) {
 }
 
 #undef VIGIL_ASSIGN_OR_RETURN
+
+StatusOr<Value> DecodeDumpPayload(std::string_view payload) {
+  const Status bad_footer = Status::Error("DUMP payload version or checksum are wrong");
+  if (payload.size() < 10) return bad_footer;
+  const auto byte = [&](size_t i) { return static_cast<uint8_t>(payload[i]); };
+  const size_t footer = payload.size() - 10;
+  const unsigned version = byte(footer) | (unsigned{byte(footer + 1)} << 8);
+  if (version > kDumpRdbVersion) return bad_footer;
+  uint64_t stored = 0;
+  for (int i = 7; i >= 0; --i) stored = (stored << 8) | byte(footer + 2 + static_cast<size_t>(i));
+  if (Crc64(0, payload.data(), payload.size() - 8) != stored) return bad_footer;
+  StringInput in(payload.substr(0, footer));
+  Reader r(in);
+  auto type = r.Byte();
+  if (!type.ok()) return Status::Error("Bad data format");
+  auto value = ReadValue(r, *type);
+  if (!value.ok()) return Status::Error("Bad data format");
+  return value;
+}
 
 }  // namespace vigil::server::rdb

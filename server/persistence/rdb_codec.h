@@ -51,6 +51,10 @@ class Encoder {
   uint64_t bytes_written() const { return written_; }
 
  private:
+  friend std::string EncodeDumpPayload(const Value& v, bool compress);
+  static uint8_t TypeByte(Kind kind);
+  // The value after its type byte and key.
+  Status Body(const Value& v);
   void Byte(uint8_t b) { buf_.push_back(static_cast<char>(b)); }
   void Raw(std::string_view s) { buf_.append(s); }
   void Len(uint64_t len);
@@ -109,6 +113,21 @@ struct LoadCallbacks {
 // Loads a whole RDB stream, verifying the checksum when the file has one.
 // Errors read "... at offset N".
 Status Load(Input& in, const LoadCallbacks& cb);
+
+// ---- DUMP / RESTORE ----
+
+// The RDB version a DUMP payload carries (Redis 7.0's RDB_VERSION); RESTORE
+// refuses newer ones.
+inline constexpr unsigned kDumpRdbVersion = 10;
+
+// What Redis's DUMP returns: the value as an RDB entry holds it (type byte,
+// then the value; no key), the RDB version (2 bytes) and a CRC64 of all that
+// (8 bytes), both little-endian.
+std::string EncodeDumpPayload(const Value& v, bool compress);
+// RESTORE's reading: the footer is checked as Redis's verifyDumpPayload
+// ("DUMP payload version or checksum are wrong"), then the value is decoded
+// ("Bad data format"); any RDB value type Redis writes is accepted.
+StatusOr<Value> DecodeDumpPayload(std::string_view payload);
 
 // Blob decoders, exposed for tests (ziplist, listpack, intset, zipmap as
 // Redis lays them out in memory and in RDB).

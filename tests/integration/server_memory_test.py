@@ -3,17 +3,13 @@
 redis-server side by side: the same replies and errors, and sizes of the same
 order as Redis's for every type and encoding."""
 import os
-import shutil
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vigil_harness import VigilServer  # noqa: E402
+from vigil_harness import SideBySideTestCase  # noqa: E402
 
 import redis  # noqa: E402
-
-BINARY = os.environ.get("VIGIL_SERVER", "build/server/vigil-server")
-REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
 def raw(r, *args):
@@ -44,22 +40,12 @@ def load(r):
     p.execute()
 
 
-class MemoryCommand(unittest.TestCase):
+class MemoryCommand(SideBySideTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.vigil = VigilServer(BINARY).start()
-        cls.real = VigilServer(REDIS).start()
-        cls.v = redis.Redis(port=cls.vigil.port)
-        cls.r = redis.Redis(port=cls.real.port)
+        super().setUpClass()
         for c in (cls.v, cls.r):
             load(c)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.v.close()
-        cls.r.close()
-        cls.vigil.stop()
-        cls.real.stop()
 
     def both(self, *args):
         out = []

@@ -148,3 +148,26 @@ class ServerTestCase(unittest.TestCase):
         self.r = redis.Redis(port=self.srv.port, decode_responses=self.decode)
         self.addCleanup(self.r.close)
         self.r.flushall()
+
+
+class SideBySideTestCase(unittest.TestCase):
+    """vigil-server (VIGIL_SERVER, extra `vigil_config` lines) and Debian's
+    redis-server, started once per test class; `self.v` and `self.r` are
+    redis-py clients (bytes replies) of each, to compare replies."""
+    vigil_config = ()
+
+    @classmethod
+    def setUpClass(cls):
+        import redis  # Debian's python3-redis; imported here so the harness loads without it
+        cls.vigil = VigilServer(os.environ.get("VIGIL_SERVER", "build/server/vigil-server"),
+                                config_lines=cls.vigil_config).start()
+        cls.real = VigilServer(shutil.which("redis-server") or "/usr/bin/redis-server").start()
+        cls.v = redis.Redis(port=cls.vigil.port)
+        cls.r = redis.Redis(port=cls.real.port)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.v.close()
+        cls.r.close()
+        cls.vigil.stop()
+        cls.real.stop()
