@@ -509,7 +509,7 @@ void RegisterDataTypes(ServerConfig* cfg, Registry* r) {
             {"zset-max-ziplist-entries"});
   r->AddMemory("zset-max-listpack-value", &cfg->zset_max_listpack_value, 64, 0, kLongMax, 0,
                {"zset-max-ziplist-value"});
-  r->AddMemory("hll-sparse-max-bytes", &cfg->hll_sparse_max_bytes, 3000, 0, kLongMax, kAcceptOnly);
+  r->AddMemory("hll-sparse-max-bytes", &cfg->hll_sparse_max_bytes, 3000, 0, kLongMax);
   r->AddMemory("stream-node-max-bytes", &cfg->stream_node_max_bytes, 4096, 0, kLongMax,
                kAcceptOnly);
   r->AddInt("stream-node-max-entries", &cfg->stream_node_max_entries, 100, 0, kLongMax,
