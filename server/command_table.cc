@@ -51,6 +51,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterPubSubCommands(table);
   RegisterTransactionCommands(table);
   RegisterSortCommands(table);
+  RegisterBitmapCommands(table);
   RegisterHyperLogLogCommands(table);
   RegisterMemoryCommands(table);
   RegisterDumpCommands(table);

@@ -41,6 +41,7 @@ void RegisterSortedSetCommands(CommandTable& table);
 void RegisterPubSubCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterSortCommands(CommandTable& table);
+void RegisterBitmapCommands(CommandTable& table);
 void RegisterHyperLogLogCommands(CommandTable& table);
 void RegisterMemoryCommands(CommandTable& table);
 void RegisterDumpCommands(CommandTable& table);

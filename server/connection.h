@@ -131,6 +131,10 @@ class Client : public std::enable_shared_from_this<Client> {
   void set_role(ClientClass role) { role_ = role; }
   bool is_replica() const { return role_ == ClientClass::kReplica; }
   bool is_master() const { return role_ == ClientClass::kMaster; }
+  // Redis's mustObeyClient: the master's stream and the AOF being loaded (the
+  // loader is client id 0) are applied even past limits such as
+  // proto-max-bulk-len, which the writer already accepted.
+  bool must_obey() const { return is_master() || id_ == 0; }
 
   TransactionState& tx() { return tx_; }
   const TransactionState& tx() const { return tx_; }

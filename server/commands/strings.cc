@@ -20,9 +20,10 @@ namespace vigil::server {
 namespace {
 
 // Redis's checkStringLength: APPEND and SETRANGE may not grow a string past
-// proto-max-bulk-len (`base` + `append` bytes, overflow-safe); false after
-// the error reply.
+// proto-max-bulk-len (`base` + `append` bytes, overflow-safe), except from
+// the master or the AOF; false after the error reply.
 bool StringLengthOk(CommandContext& ctx, int64_t base, size_t append) {
+  if (ctx.client.must_obey()) return true;
   if (base <= ctx.server.config().proto_max_bulk_len - static_cast<int64_t>(append)) return true;
   ctx.reply.Error(errors::kStringTooLong);
   return false;

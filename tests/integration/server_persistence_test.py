@@ -409,6 +409,23 @@ class Aof(unittest.TestCase):
         s.start()
         return s
 
+    def test_aof_replays_writes_past_proto_max_bulk_len(self):
+        # The limit guards clients; the AOF is obeyed (Redis's mustObeyClient).
+        big = 1 << 20
+        s = VigilServer(BINARY, config_lines=("appendonly yes", "proto-max-bulk-len 1mb"))
+        self.addCleanup(s.stop)
+        with open(os.path.join(s.dir, "appendonly.aof"), "wb") as f:
+            f.write(resp("SELECT", "0") + resp("SETBIT", "bits", str(8 * big + 7), "1") +
+                    resp("SETRANGE", "s", str(big), "x"))
+        s.start()
+        r = redis.Redis(port=s.port)
+        # (GETBIT that far is refused to clients too, so read the byte.)
+        self.assertEqual((r.getrange("bits", big, big), r.strlen("s")), (b"\x01", big + 1))
+        with self.assertRaisesRegex(redis.ResponseError, "bit offset is not an integer"):
+            r.setbit("bits", 8 * big + 8, 1)
+        with self.assertRaisesRegex(redis.ResponseError, "string exceeds maximum allowed size"):
+            r.setrange("s", big + 1, "y")
+
     def assert_migrated(self, s):
         self.assertNotIn("appendonly.aof", os.listdir(s.dir))
         self.assertEqual(sorted(os.listdir(self.aofdir(s))),
