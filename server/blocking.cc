@@ -182,7 +182,11 @@ bool Blocking::Rerun(uint64_t client_id, const std::string& key) {
   stats.usec += static_cast<uint64_t>(serve_us);
   server_.RecordSlowlog(client, args, w->second.call_us + serve_us);
   const std::string& out = *client.writer().buffer();
-  if (out.size() > reply_start && out[reply_start] == '-') ++stats.failed_calls;
+  if (out.size() > reply_start && out[reply_start] == '-') {
+    ++stats.failed_calls;
+    server_.stats().RecordErrorReply(std::string_view(out).substr(reply_start + 1),
+                                     client.is_master());
+  }
   server_.Propagate(ctx, dirty_before);
   Unblock(client_id, false);
   return true;

@@ -135,6 +135,9 @@ class ServedPropagation(BlockingCase):
         # Counted once, when it blocked; failed when served.
         stats = self.r.info("commandstats")["cmdstat_blmove"]
         self.assertEqual((stats["calls"], stats["failed_calls"]), (1, 1))
+        # The error reply is counted as every error reply is (redis-server 7.0.15).
+        self.assertEqual(list(self.r.info("errorstats")), ["errorstat_WRONGTYPE"])
+        self.assertEqual(self.r.info("stats")["total_error_replies"], 1)
 
     def test_served_zset_pops(self):
         def zadd(key):
