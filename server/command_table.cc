@@ -55,6 +55,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterHyperLogLogCommands(table);
   RegisterMemoryCommands(table);
   RegisterDumpCommands(table);
+  RegisterGeoCommands(table);
   RegisterPersistenceCommands(table);
   RegisterReplicationCommands(table);
   RegisterContainerHelp(table);

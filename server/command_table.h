@@ -45,6 +45,7 @@ void RegisterBitmapCommands(CommandTable& table);
 void RegisterHyperLogLogCommands(CommandTable& table);
 void RegisterMemoryCommands(CommandTable& table);
 void RegisterDumpCommands(CommandTable& table);
+void RegisterGeoCommands(CommandTable& table);
 void RegisterPersistenceCommands(CommandTable& table);
 void RegisterReplicationCommands(CommandTable& table);
 // After every family: the HELP subcommand of each container (server_admin.cc).

@@ -106,8 +106,9 @@ void Writer::SetHeader(int64_t n) { Prefixed(protocol_ >= 3 ? '~' : '*', n); }
 
 void Writer::PushHeader(int64_t n) { Prefixed(protocol_ >= 3 ? '>' : '*', n); }
 
-void Writer::Double(double d) {
-  std::string text = FormatDouble(d);
+void Writer::Double(double d) { DoubleText(FormatDouble(d)); }
+
+void Writer::DoubleText(std::string_view text) {
   if (protocol_ >= 3) {
     out_->push_back(',');
     out_->append(text);

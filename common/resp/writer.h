@@ -31,6 +31,8 @@ class Writer {
   void SetHeader(int64_t n);   // RESP2: "*n"
   void PushHeader(int64_t n);  // RESP2: "*n"
   void Double(double d);       // RESP3 ",1.5"; RESP2 bulk "%.17g" (inf/-inf)
+  // A double the caller formatted (e.g. Redis's "%.17Lf" trimmed), sent as Double.
+  void DoubleText(std::string_view text);
   void Boolean(bool b);        // RESP3 "#t"; RESP2 ":1"/":0"
   // RESP3 verbatim string "=<len>\r\ntxt:..." ; RESP2 plain bulk.
   void Verbatim(std::string_view s, std::string_view format = "txt");
