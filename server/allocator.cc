@@ -33,6 +33,32 @@ AllocatorStats ReadAllocatorStats() {
           ReadSizeStat("stats.resident")};
 }
 
+UsedMemoryMeter::UsedMemoryMeter() {
+  // thread.allocatedp / thread.deallocatedp: pointers to this thread's
+  // cumulative byte counters, valid for the thread's lifetime.
+  uint64_t* p = nullptr;
+  size_t len = sizeof(p);
+  if (mallctl("thread.allocatedp", &p, &len, nullptr, 0) == 0) thread_allocated_ = p;
+  len = sizeof(p);
+  if (mallctl("thread.deallocatedp", &p, &len, nullptr, 0) == 0) thread_deallocated_ = p;
+  Sync();
+}
+
+uint64_t UsedMemoryMeter::ThreadNet() const {
+  if (thread_allocated_ == nullptr || thread_deallocated_ == nullptr) return 0;
+  return *thread_allocated_ - *thread_deallocated_;
+}
+
+void UsedMemoryMeter::Sync() {
+  synced_net_ = ThreadNet();
+  synced_used_ = ReadAllocatorStats().allocated;
+}
+
+uint64_t UsedMemoryMeter::Used() const {
+  // Unsigned wrap-around gives the signed difference; the sum stays positive.
+  return synced_used_ + (ThreadNet() - synced_net_);
+}
+
 #define VIGIL_STR2(x) #x
 #define VIGIL_STR(x) VIGIL_STR2(x)
 const char* AllocatorName() {
@@ -64,6 +90,11 @@ AllocatorStats ReadAllocatorStats() {
   // arena + hblkhd: the heap and the mmapped blocks obtained from the system.
   return {mi.uordblks + mi.hblkhd, mi.arena + mi.hblkhd, 0};
 }
+
+UsedMemoryMeter::UsedMemoryMeter() { Sync(); }
+uint64_t UsedMemoryMeter::ThreadNet() const { return 0; }
+void UsedMemoryMeter::Sync() { synced_used_ = ReadAllocatorStats().allocated; }
+uint64_t UsedMemoryMeter::Used() const { return ReadAllocatorStats().allocated; }
 
 const char* AllocatorName() { return "libc"; }
 

@@ -24,6 +24,26 @@ struct AllocatorStats {
 // Fresh figures (jemalloc's counters are refreshed by bumping its epoch).
 AllocatorStats ReadAllocatorStats();
 
+// used_memory cheap enough to read before every command (maxmemory): the
+// exact figure is taken by Sync() (the cron, ten times a second) and moved
+// on by what this thread allocated and freed since, from jemalloc's
+// per-thread cumulative counters (two loads, no mallctl). Allocations made
+// by other threads show up at the next Sync. With libc malloc, Used() asks
+// mallinfo2 every time (sanitizer builds only).
+class UsedMemoryMeter {
+ public:
+  UsedMemoryMeter();  // binds to the calling thread's counters and syncs
+  void Sync();
+  uint64_t Used() const;
+
+ private:
+  uint64_t ThreadNet() const;  // this thread's allocated - deallocated bytes
+  const uint64_t* thread_allocated_ = nullptr;
+  const uint64_t* thread_deallocated_ = nullptr;
+  uint64_t synced_used_ = 0;
+  uint64_t synced_net_ = 0;
+};
+
 // INFO's mem_allocator: "jemalloc-5.3.0" or "libc".
 const char* AllocatorName();
 

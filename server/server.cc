@@ -97,16 +97,27 @@ void Server::NotifyKeyspaceEvent(int event_class, std::string_view event, std::s
   if (flags & kNotifyKeyevent) Publish("__keyevent" + at + std::string(event), key);
 }
 
+// Replicas and the AOF learn of an expiry or eviction as a DEL (a replica
+// never expires or evicts keys on its own).
+void Server::PropagateDeletion(int db, std::string_view key) {
+  const std::vector<std::string> del = {"DEL", std::string(key)};
+  persistence_->Feed(db, del);
+  replication_->Feed(db, del);
+}
+
 // A key removed because its TTL passed (lazily or by the active cycle), as
 // Redis's deleteExpiredKeyAndPropagate: notification, WATCH, stats.
 void Server::OnKeyExpired(int db, std::string_view key) {
   ++stats_.expired_keys;
-  // Replicas and the AOF learn of the expiry as a DEL (a replica never
-  // expires keys on its own clock).
-  const std::vector<std::string> del = {"DEL", std::string(key)};
-  persistence_->Feed(db, del);
-  replication_->Feed(db, del);
+  PropagateDeletion(db, key);
   NotifyKeyspaceEvent(kNotifyExpired, "expired", key, db);
+  TouchWatchedKey(db, key, /*key_gone=*/true);
+}
+
+void Server::OnKeyEvicted(int db, std::string_view key) {
+  ++stats_.evicted_keys;
+  PropagateDeletion(db, key);
+  NotifyKeyspaceEvent(kNotifyEvicted, "evicted", key, db);
   TouchWatchedKey(db, key, /*key_gone=*/true);
 }
 
@@ -118,7 +129,9 @@ Server::Server(ServerConfig* config, config::Registry* registry, std::string con
       start_ms_(MonotonicMs()) {
   dbs_.resize(static_cast<size_t>(config_->databases));
   watched_keys_.resize(dbs_.size());
+  evictor_ = std::make_unique<Evictor>(*this);
   for (size_t i = 0; i < dbs_.size(); ++i) {
+    dbs_[i].set_access_tracking(&evictor_->tracking());
     dbs_[i].set_on_expired(
         [this, db = static_cast<int>(i)](std::string_view key) { OnKeyExpired(db, key); });
     dbs_[i].set_on_new([this, db = static_cast<int>(i)](std::string_view key) {
@@ -577,6 +590,11 @@ bool RunsInsideMulti(std::string_view name) {
          name == "quit" || name == "reset";
 }
 
+// What a client in MULTI may still run when out of memory (processCommand).
+bool AllowedInMultiOnOom(std::string_view name) {
+  return name == "exec" || name == "discard" || name == "quit" || name == "reset";
+}
+
 std::string WithoutErrPrefix(std::string_view error) {
   if (error.substr(0, 4) == "ERR ") error.remove_prefix(4);
   return std::string(error);
@@ -652,6 +670,14 @@ bool Server::CheckContext(Client& client, const ResolvedCommand& cmd,
       return false;
     }
   }
+  // maxmemory: evict first; if memory cannot be brought under the limit,
+  // refuse what may grow it and anything a transaction would queue.
+  if (config_->maxmemory > 0 && evictor_->Perform() == Evictor::Result::kFail &&
+      !client.must_obey() &&
+      ((run.flags & kCmdDenyOom) || (client.tx().active && !AllowedInMultiOnOom(cmd.spec->name)))) {
+    Reject(client, &cmd, args, writer, "OOM command not allowed when used memory > 'maxmemory'.");
+    return false;
+  }
   // MISCONF: after a failed background save (or AOF write), writes, and
   // PING as Redis does, are refused until persistence works again.
   if (((run.flags & kCmdWrite) || cmd.spec->name == "ping") && !client.is_master()) {
@@ -688,6 +714,7 @@ bool Server::CheckContext(Client& client, const ResolvedCommand& cmd,
 void Server::Dispatch(Client& client, const std::vector<std::string>& args,
                       resp::Writer& writer) {
   if (args.empty()) return;
+  evictor_->Refresh();  // maxmemory-policy changes reach access tracking at once
   ResolvedCommand cmd;
   if (!Resolve(client, args, writer, &cmd) || !CheckContext(client, cmd, args, writer)) return;
   if (Postpone(client, cmd, args)) return;
@@ -804,6 +831,7 @@ void Server::Cron() {
   stats_.CronSample(MonotonicMs());  // instantaneous_* and the memory peak
   persistence_->Cron();
   replication_->Cron();
+  evictor_->Cron();  // the exact used_memory; evictions a command left undone
   if (!postponed_.empty() || client_pause_ != PauseMode::kNone) {
     if (pause_mode() == PauseMode::kNone) UnpauseClients();
   }

@@ -24,6 +24,7 @@
 #include "server/connection.h"
 #include "server/db/database.h"
 #include "server/config/server_config.h"
+#include "server/eviction.h"
 #include "server/pubsub.h"
 #include "server/replication/replication.h"
 
@@ -66,6 +67,7 @@ struct ServerStats {
   uint64_t total_commands_processed = 0;
   uint64_t rejected_connections = 0;
   uint64_t expired_keys = 0;
+  uint64_t evicted_keys = 0;
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
   uint64_t total_net_input_bytes = 0;
@@ -169,6 +171,10 @@ class Server {
   // notify-keyspace-events asks.
   void NotifyKeyspaceEvent(int event_class, std::string_view event, std::string_view key, int db);
   void SignalKeyAsReady(int db, std::string_view key) { blocking_.SignalKeyAsReady(db, key); }
+  // A key `db` no longer holds because maxmemory evicted it: stats, the DEL
+  // for replicas and the AOF, the "evicted" event, WATCH.
+  void OnKeyEvicted(int db, std::string_view key);
+  Evictor& evictor() { return *evictor_; }
   Blocking& blocking() { return blocking_; }
   // Adds a slowlog entry if the command took slowlog-log-slower-than or more.
   void RecordSlowlog(Client& client, const std::vector<std::string>& args, int64_t duration_us);
@@ -237,6 +243,7 @@ class Server {
   void TouchWatchedKey(int db, std::string_view key, bool key_gone);
   void TouchWatcher(uint64_t id, int db, std::string_view key, bool key_gone);
   void OnKeyExpired(int db, std::string_view key);
+  void PropagateDeletion(int db, std::string_view key);
   int NotifyFlags();
 
   ServerConfig* config_;
@@ -255,6 +262,7 @@ class Server {
   std::string notify_config_seen_;
   int notify_flags_ = 0;
   Blocking blocking_{*this};
+  std::unique_ptr<Evictor> evictor_;
   std::unique_ptr<Persistence> persistence_;
   std::unique_ptr<Replication> replication_;
   std::string master_reply_sink_;  // replies to the master's stream, dropped

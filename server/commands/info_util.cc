@@ -262,9 +262,9 @@ std::string InfoStats(Server& s) {
       .Add("expired_keys", st.expired_keys)
       .Fixed("expired_stale_perc", 0)
       .Zeros({"expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds"})
-      // No eviction and no client eviction.
-      .Zeros({"evicted_keys", "evicted_clients", "total_eviction_exceeded_time",
-              "current_eviction_exceeded_time"})
+      .Add("evicted_keys", st.evicted_keys)
+      // No client eviction; the eviction time is not tracked.
+      .Zeros({"evicted_clients", "total_eviction_exceeded_time", "current_eviction_exceeded_time"})
       .Add("keyspace_hits", st.keyspace_hits)
       .Add("keyspace_misses", st.keyspace_misses)
       .Add("pubsub_channels", s.pubsub().channel_count())

@@ -354,9 +354,18 @@ void CmdObjectEncoding(CommandContext& ctx) {
   ctx.reply.Bulk(o->EncodingName());
 }
 
+// Redis's tail of the OBJECT IDLETIME / FREQ errors.
+constexpr std::string_view kPolicySwitchNote =
+    " Please note that when switching between policies at runtime LRU and LFU data will take "
+    "some time to adjust.";
+
 void CmdObjectIdleTime(CommandContext& ctx) {
   const Object* o = ctx.LookupRead(ctx.args[2], /*touch=*/false);
   if (o == nullptr) return ctx.reply.Null();
+  if (ctx.db().tracks_lfu()) {
+    return ctx.reply.Error("ERR An LFU maxmemory policy is selected, idle time not tracked." +
+                           std::string(kPolicySwitchNote));
+  }
   ctx.reply.Integer(std::max<int64_t>(0, UnixMs() / 1000 - o->lru_s));
 }
 
@@ -366,11 +375,16 @@ void CmdObjectRefCount(CommandContext& ctx) {
 }
 
 void CmdObjectFreq(CommandContext& ctx) {
-  if (!ctx.LookupRead(ctx.args[2], /*touch=*/false)) return ctx.reply.Null();
-  ctx.reply.Error(
-      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
-      "that when switching between policies at runtime LRU and LFU data will take some time to "
-      "adjust.");
+  const Object* o = ctx.LookupRead(ctx.args[2], /*touch=*/false);
+  if (o == nullptr) return ctx.reply.Null();
+  if (!ctx.db().tracks_lfu()) {
+    return ctx.reply.Error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked." +
+        std::string(kPolicySwitchNote));
+  }
+  // The counter as decayed now, without storing the decay (LFUDecrAndReturn).
+  const AccessTracking& t = ctx.server.evictor().tracking();
+  ctx.reply.Integer(lfu::DecayedCounter(o->lru_s, UnixMs(), t.decay_time));
 }
 
 // DEBUG RELOAD: save the dataset and load it back (a round trip through

@@ -271,6 +271,13 @@ void RegisterSecurityAndLimits(ServerConfig* cfg, Registry* r) {
              {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
               "allkeys-lfu", "allkeys-random", "noeviction"});
   r->AddInt("maxmemory-samples", &cfg->maxmemory_samples, 5, 1, kIntMax);
+  // Acted on by server/eviction.cc, which keeps pointers to these entries.
+  r->AddInt("maxmemory-eviction-tenacity", &cfg->accepted_ints["maxmemory-eviction-tenacity"],
+            10, 0, 100);
+  r->AddInt("lfu-log-factor", &cfg->accepted_ints["lfu-log-factor"], 10, 0, kIntMax);
+  r->AddInt("lfu-decay-time", &cfg->accepted_ints["lfu-decay-time"], 1, 0, kIntMax);
+  r->AddBool("replica-ignore-maxmemory", &cfg->accepted_bools["replica-ignore-maxmemory"], true,
+             0, {"slave-ignore-maxmemory"});
 
   r->AddInt("slowlog-log-slower-than", &cfg->slowlog_log_slower_than, 10000, -1, kLongMax);
   r->AddInt("slowlog-max-len", &cfg->slowlog_max_len, 128, 0, kLongMax);
@@ -551,7 +558,6 @@ void RegisterAcceptOnly(ServerConfig* cfg, Registry* r) {
   b("io-threads-do-reads", false, kImmutable);
   b("aof-rewrite-incremental-fsync", true);
   b("rdb-save-incremental-fsync", true);
-  b("replica-ignore-maxmemory", true, 0, {"slave-ignore-maxmemory"});
   b("replica-ignore-disk-write-errors", false);
   b("crash-log-enabled", true);
   b("crash-memcheck-enabled", true);
@@ -575,9 +581,6 @@ void RegisterAcceptOnly(ServerConfig* cfg, Registry* r) {
   i("active-defrag-threshold-lower", 10, 0, 1000);
   i("active-defrag-threshold-upper", 100, 0, 1000);
   i("active-defrag-max-scan-fields", 1000, 1, kLongMax);
-  i("lfu-log-factor", 10, 0, kIntMax);
-  i("lfu-decay-time", 1, 0, kIntMax);
-  i("maxmemory-eviction-tenacity", 10, 0, 100);
   i("active-expire-effort", 1, 1, 10);
   i("shutdown-timeout", 10, 0, kIntMax);
   i("acllog-max-len", 128, 0, kLongMax);

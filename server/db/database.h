@@ -15,6 +15,15 @@
 
 namespace vigil::server {
 
+// How an access is recorded in Object::lru_s: the time (LRU, OBJECT
+// IDLETIME), or under an *-lfu maxmemory-policy Redis's LFU word with the
+// lfu-log-factor / lfu-decay-time in force.
+struct AccessTracking {
+  bool lfu = false;
+  int64_t log_factor = 10;
+  int64_t decay_time = 1;
+};
+
 class Database {
  public:
   // Looks a key up, deleting it first if its TTL has passed. `now_ms` is Unix
@@ -31,7 +40,7 @@ class Database {
   Object& Set(std::string_view key, Object obj, bool keep_ttl = false);
   // As Set for a key known to be absent, without the hook: loading an RDB
   // (Redis's dbAddRDBLoad sends no event either).
-  void AddLoaded(std::string_view key, Object obj) { map_.Upsert(key, std::move(obj)); }
+  void AddLoaded(std::string_view key, Object obj);
   bool Delete(std::string_view key);
   bool Exists(std::string_view key, int64_t now_ms) { return Lookup(key, now_ms) != nullptr; }
 
@@ -62,8 +71,22 @@ class Database {
   void set_expiry_mode(ExpiryMode m) { expiry_mode_ = m; }
   ExpiryMode expiry_mode() const { return expiry_mode_; }
 
+  // The access-tracking settings Lookup follows (owned by the server; none:
+  // plain LRU times).
+  void set_access_tracking(const AccessTracking* t) { tracking_ = t; }
+  bool tracks_lfu() const { return tracking_ != nullptr && tracking_->lfu; }
+
+  // Eviction sampling: calls fn for about `count` keys around a random spot
+  // (repeats possible in a small table) of the keyspace or, with
+  // volatile_only, of the keys with a TTL, with the key's expiry time (0 for
+  // allkeys samples).
+  void SampleKeys(size_t count, bool volatile_only,
+                  const std::function<void(std::string_view, const Object&, int64_t)>& fn);
+
   // A random key (random bucket, then random chain entry); nullopt when empty.
   std::optional<std::string> RandomKey();
+  // The same among the keys with a TTL.
+  std::optional<std::string> RandomVolatileKey();
 
   // One SCAN step: calls fn for the keys of one bucket and returns the next
   // cursor (0 when done). Expired keys are passed too; callers filter.
@@ -88,6 +111,7 @@ class Database {
   uint64_t expire_cursor_ = 0;
   std::function<void(std::string_view)> on_expired_;
   std::function<void(std::string_view)> on_new_;
+  const AccessTracking* tracking_ = nullptr;
   ExpiryMode expiry_mode_ = ExpiryMode::kDelete;
   std::mt19937_64 rng_{std::random_device{}()};
 };

@@ -155,4 +155,25 @@ size_t Object::MemoryUsage(size_t samples) const {
   return 0;
 }
 
+namespace lfu {
+
+uint8_t DecayedCounter(uint32_t word, int64_t now_ms, int64_t decay_time) {
+  const uint32_t then = word >> 8;
+  const uint32_t now = Minutes(now_ms);
+  // The minutes wrap every ~45 days (LFUTimeElapsed).
+  const uint32_t elapsed = now >= then ? now - then : 65535 - then + now;
+  const uint32_t counter = word & 0xff;
+  const int64_t periods = decay_time > 0 ? elapsed / decay_time : 0;
+  return static_cast<uint8_t>(periods > counter ? 0 : counter - periods);
+}
+
+uint8_t LogIncr(uint8_t counter, int64_t log_factor, double r) {
+  if (counter == 255) return 255;
+  const double base = std::max(0, counter - kInitVal);
+  const double p = 1.0 / (base * static_cast<double>(log_factor) + 1);
+  return r < p ? counter + 1 : counter;
+}
+
+}  // namespace lfu
+
 }  // namespace vigil::server

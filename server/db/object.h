@@ -133,7 +133,9 @@ class Object {
   }
 
  public:
-  uint32_t lru_s = 0;  // last access, Unix seconds (OBJECT IDLETIME)
+  // Last access, Unix seconds (OBJECT IDLETIME); under an *-lfu
+  // maxmemory-policy Redis's LFU word instead (see namespace lfu below).
+  uint32_t lru_s = 0;
   uint8_t str_enc = kAuto;
 
  private:
@@ -142,6 +144,29 @@ class Object {
 };
 
 static_assert(sizeof(Object) == 16, "Object is one payload word and its tags");
+
+// Redis's LFU word (evict.c), kept in Object::lru_s under an *-lfu policy:
+// the last decrement time in minutes (16 bits, wrapping) << 8 | an 8-bit
+// logarithmic access counter.
+namespace lfu {
+
+inline constexpr uint8_t kInitVal = 5;  // new keys start here (LFU_INIT_VAL)
+
+inline uint32_t Minutes(int64_t unix_ms) { return static_cast<uint32_t>(unix_ms / 60000) & 0xffff; }
+inline uint32_t Word(int64_t unix_ms, uint8_t counter) { return Minutes(unix_ms) << 8 | counter; }
+// The counter after one decrement per `decay_time` minutes elapsed since
+// the word's time (0: no decay), as LFUDecrAndReturn.
+uint8_t DecayedCounter(uint32_t word, int64_t now_ms, int64_t decay_time);
+// LFULogIncr: increments with probability 1 / ((counter - kInitVal) *
+// log_factor + 1); `r` is uniform in [0, 1).
+uint8_t LogIncr(uint8_t counter, int64_t log_factor, double r);
+// An access (updateLFU): decay, then increment, stamped with the time now.
+inline uint32_t Access(uint32_t word, int64_t now_ms, int64_t log_factor, int64_t decay_time,
+                       double r) {
+  return Word(now_ms, LogIncr(DecayedCounter(word, now_ms, decay_time), log_factor, r));
+}
+
+}  // namespace lfu
 
 // The encoding Redis would report for a string value made by tryObjectEncoding.
 const char* StringEncoding(std::string_view s);

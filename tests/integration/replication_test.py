@@ -16,22 +16,12 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vigil_harness import VigilServer, key_snapshot  # noqa: E402
+from vigil_harness import VigilServer, key_snapshot, wait_for  # noqa: E402
 
 import redis  # noqa: E402
 
 BINARY = os.environ["VIGIL_SERVER"]
 REDIS = "/usr/bin/redis-server"
-
-
-def wait_for(cond, timeout=10.0, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def dataset(r):

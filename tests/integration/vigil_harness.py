@@ -18,6 +18,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_for(cond, timeout=10.0, what="condition"):
+    """Polls cond() until it returns something true, which is returned."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = cond()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for " + what)
+
+
 class VigilServer:
     def __init__(self, binary, config_lines=(), args=()):
         self.binary = os.path.abspath(binary)
