@@ -82,7 +82,13 @@ void CmdRestore(CommandContext& ctx) {
     return ctx.reply.SimpleString("OK");
   }
   Object& stored = db.Set(key, std::move(*obj));
-  if (idle_s) stored.lru_s = Object::Seconds(now - std::min<int64_t>(*idle_s, now / 1000) * 1000);
+  // Redis's objectSetLRUOrLFU: FREQ counts under an LFU policy, IDLETIME
+  // under the others; the other one is ignored.
+  if (db.tracks_lfu()) {
+    if (freq) stored.lru_s = lfu::Word(now, static_cast<uint8_t>(*freq));
+  } else if (idle_s) {
+    stored.lru_s = Object::Seconds(now - std::min<int64_t>(*idle_s, now / 1000) * 1000);
+  }
   if (*ttl != 0) {
     db.SetExpire(key, when);
     if (!absttl) {

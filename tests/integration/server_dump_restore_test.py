@@ -99,6 +99,15 @@ class DumpRestore(SideBySideTestCase):
             self.assertEqual(c.exists("hash"), 0)
             c.restore("idle", 0, payload, idletime=1000)
             self.assertTrue(999 <= c.object("idletime", "idle") <= 1001)
+            # Under an LFU policy FREQ sets the counter and IDLETIME is ignored.
+            c.config_set("maxmemory-policy", "allkeys-lfu")
+            try:
+                c.restore("freq", 0, payload, frequency=100)
+                self.assertEqual(c.object("freq", "freq"), 100)
+                c.restore("lfu-idle", 0, payload, idletime=1000)
+                self.assertEqual(c.object("freq", "lfu-idle"), 5)  # LFU_INIT_VAL
+            finally:
+                c.config_set("maxmemory-policy", "noeviction")
 
     def test_keyspace_events_and_propagation(self):
         self.v.config_set("notify-keyspace-events", "KEg")
