@@ -191,7 +191,6 @@ Evictor::Result Evictor::Perform() {
 
 void Evictor::Cron() {
   meter_.Sync();
-  Refresh();
   Perform();
 }
 

@@ -66,7 +66,8 @@ class Evictor {
  public:
   explicit Evictor(Server& server);
 
-  // Re-reads maxmemory-policy and the LFU settings; cheap enough per command.
+  // Re-reads maxmemory-policy and the LFU settings (CONFIG SET's apply hook,
+  // set up by Server).
   void Refresh();
   const AccessTracking& tracking() const { return tracking_; }
   EvictionPolicy policy() const { return policy_; }

@@ -130,6 +130,15 @@ Server::Server(ServerConfig* config, config::Registry* registry, std::string con
   dbs_.resize(static_cast<size_t>(config_->databases));
   watched_keys_.resize(dbs_.size());
   evictor_ = std::make_unique<Evictor>(*this);
+  // CONFIG SET of these reaches the evictor and access tracking at once.
+  if (registry_ != nullptr) {
+    for (const char* name : {"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"}) {
+      registry_->AddApplyHook(name, [this] {
+        evictor_->Refresh();
+        return Status::Ok();
+      });
+    }
+  }
   for (size_t i = 0; i < dbs_.size(); ++i) {
     dbs_[i].set_access_tracking(&evictor_->tracking());
     dbs_[i].set_on_expired(
@@ -714,7 +723,6 @@ bool Server::CheckContext(Client& client, const ResolvedCommand& cmd,
 void Server::Dispatch(Client& client, const std::vector<std::string>& args,
                       resp::Writer& writer) {
   if (args.empty()) return;
-  evictor_->Refresh();  // maxmemory-policy changes reach access tracking at once
   ResolvedCommand cmd;
   if (!Resolve(client, args, writer, &cmd) || !CheckContext(client, cmd, args, writer)) return;
   if (Postpone(client, cmd, args)) return;

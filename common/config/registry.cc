@@ -171,6 +171,21 @@ const Param* Registry::Find(std::string_view name) const {
   return it == by_name_.end() ? nullptr : it->second;
 }
 
+bool Registry::AddApplyHook(std::string_view name, std::function<Status()> hook) {
+  auto it = by_name_.find(ToLower(name));
+  if (it == by_name_.end()) return false;
+  Param* p = it->second;
+  if (!p->apply) {
+    p->apply = std::move(hook);
+  } else {
+    p->apply = [first = std::move(p->apply), hook = std::move(hook)]() -> Status {
+      Status st = first();
+      return st.ok() ? hook() : st;
+    };
+  }
+  return true;
+}
+
 const Param* Registry::Lookup(const std::vector<std::string>& args, size_t* name_words) const {
   if (args.empty()) return nullptr;
   if (args.size() >= 2) {

@@ -105,6 +105,11 @@ class Registry {
   // Looks a name or alias up, case-insensitively. nullptr if unknown.
   const Param* Find(std::string_view name) const;
 
+  // Also runs `hook` when CONFIG SET changes `name` (after its own apply, if
+  // any): for state derived from a value outside the config struct. False if
+  // `name` is unknown.
+  bool AddApplyHook(std::string_view name, std::function<Status()> hook);
+
   // Applies one directive from a file or the command line. Errors are the
   // reason text Redis prints ("Bad directive or wrong number of arguments",
   // "argument couldn't be parsed into an integer", ...).

@@ -360,6 +360,26 @@ TEST(RegistrySetTest, ApplyNotCalledWhileLoading) {
   EXPECT_EQ(f.apply_calls, 1);
 }
 
+TEST(RegistrySetTest, ApplyHooksRunAfterTheParamsOwnApply) {
+  Fixture f;
+  std::vector<std::string> calls;
+  ASSERT_TRUE(f.r.AddApplyHook("maxmemory-policy", [&] {
+    calls.push_back("policy:" + f.policy);
+    return Status::Ok();
+  }));
+  ASSERT_TRUE(f.r.AddApplyHook("HZ", [&] {
+    calls.push_back("hz after " + std::to_string(f.apply_calls));
+    return Status::Ok();
+  }));
+  EXPECT_FALSE(f.r.AddApplyHook("nosuch", [] { return Status::Ok(); }));
+  ASSERT_TRUE(f.r.Set({{"maxmemory-policy", "allkeys-lru"}, {"hz", "12"}}).ok());
+  EXPECT_EQ(calls, (std::vector<std::string>{"policy:allkeys-lru", "hz after 1"}));
+  // The param's own apply failing skips the hook (and reverts the command).
+  f.fail_apply = true;
+  EXPECT_FALSE(f.r.Set({{"hz", "13"}}).ok());
+  EXPECT_EQ(calls.size(), 2u);
+}
+
 TEST(RegistrySetTest, MultiArgValuesSplitOnSingleSpaces) {
   Fixture f;
   ASSERT_TRUE(f.r.Set({{"bind", "127.0.0.1 -::1"}}).ok());
